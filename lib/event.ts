@@ -1,0 +1,96 @@
+// Event: the infra.command.* usage event of SPEC §4 — its valibot schema (the single source of
+// truth, exported as JSON Schema) and its builder. Strict objects: nothing but allow-listed
+// fields can be in an event, so no host, user, path, IP or endpoint can ride along.
+import * as v from "valibot";
+import { newId } from "./correlation.ts";
+import { COMPONENT } from "./settings.ts";
+import { REPOSITORY, VERSION } from "./version.ts";
+
+export const EVENT_SCHEMA_VERSION = "1";
+export const ID = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/));
+/** Names of commands and scenarios: short identifiers, never free text. */
+export const NAME = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/));
+export const EVENT_NAME = v.pipe(v.string(), v.regex(/^infra\.command\.[a-z][a-z_]{0,31}$/));
+export const UTC_TIMESTAMP = v.pipe(v.string(), v.isoTimestamp(), v.endsWith("Z"));
+export const LEVELS = ["static", "contract", "live"] as const;
+export const Level = v.picklist(LEVELS);
+export const COMMAND_RESULTS = ["started", "success", "failed", "skipped"] as const;
+
+export const EventSchema = v.strictObject({
+  schema_version: v.literal(EVENT_SCHEMA_VERSION),
+  event_id: ID,
+  event_family: v.literal("usage"),
+  event_name: EVENT_NAME,
+  sent_at: UTC_TIMESTAMP,
+  session_id: ID,
+  run_id: ID,
+  parent_run_id: v.nullable(ID),
+  component: v.literal(COMPONENT),
+  command: v.strictObject({
+    name: NAME,
+    scenario: v.nullable(NAME),
+    level: v.nullable(Level),
+    result: v.picklist(COMMAND_RESULTS),
+    duration_ms: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  }),
+  client: v.strictObject({
+    repository: v.literal(REPOSITORY),
+    version: v.pipe(v.string(), v.regex(/^[0-9A-Za-z.+-]{1,32}$/)),
+    telemetry_enabled: v.literal(true),
+  }),
+  telemetry_meta: v.strictObject({
+    delivery_mode: v.literal("best-effort"),
+    anonymous_by_contract: v.literal(true),
+  }),
+});
+export type TelemetryEvent = v.InferOutput<typeof EventSchema>;
+export type CommandResult = (typeof COMMAND_RESULTS)[number];
+export type TestLevel = (typeof LEVELS)[number];
+
+export interface EventInput {
+  name: string;
+  command: string;
+  result: CommandResult;
+  scenario?: string | null;
+  level?: TestLevel | null;
+  durationMs?: number | null;
+  sessionId: string;
+  runId: string;
+  parentRunId: string | null;
+  now?: Date;
+}
+
+/** Build and validate one event; throws a valibot error naming the bad field. */
+export function buildEvent(input: EventInput): TelemetryEvent {
+  const event = {
+    schema_version: EVENT_SCHEMA_VERSION,
+    event_id: newId(),
+    event_family: "usage",
+    event_name: input.name,
+    sent_at: (input.now ?? new Date()).toISOString(),
+    session_id: input.sessionId,
+    run_id: input.runId,
+    parent_run_id: input.parentRunId,
+    component: COMPONENT,
+    command: {
+      name: input.command,
+      scenario: input.scenario ?? null,
+      level: input.level ?? null,
+      result: input.result,
+      ...(input.durationMs != null ? { duration_ms: Math.max(0, Math.round(input.durationMs)) } : {}),
+    },
+    client: { repository: REPOSITORY, version: VERSION, telemetry_enabled: true },
+    telemetry_meta: { delivery_mode: "best-effort", anonymous_by_contract: true },
+  };
+  return v.parse(EventSchema, event);
+}
+
+/** Human-readable reasons from a failed parse: "command.name: Invalid format". */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .map((issue) => {
+      const path = v.getDotPath(issue);
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join("; ");
+}

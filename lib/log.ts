@@ -1,0 +1,35 @@
+// Log: one-line messages on stderr, prefixed with the program name. Every line passes
+// `redactSecrets`, so the bearer token can never be printed even by accident.
+
+let secrets: string[] = [];
+
+/** Register values that must never be printed (the bearer token). Short values are ignored. */
+export function registerSecret(value: string | null | undefined): void {
+  if (value && value.length >= 4 && !secrets.includes(value)) secrets = [...secrets, value];
+}
+
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join("***");
+  return out;
+}
+
+export interface Logger {
+  warn(message: string): void;
+  error(message: string): void;
+  info(message: string): void;
+}
+
+export function createLogger(program: string, sink: (line: string) => void = writeStderr): Logger {
+  const line = (kind: string, message: string) =>
+    sink(redactSecrets(`${program}: ${kind ? `${kind}: ` : ""}${message}`));
+  return {
+    warn: (m) => line("warning", m),
+    error: (m) => line("error", m),
+    info: (m) => line("", m),
+  };
+}
+
+function writeStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

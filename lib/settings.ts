@@ -1,0 +1,257 @@
+// Settings: the TELEMETRY_* environment parsed through valibot with the defaults of SPEC §3.
+// Pure: takes an environment record and returns the settings plus the warnings to print.
+// An invalid value never crashes and never hangs: it yields one warning naming the variable
+// and the default used. The token value is never echoed.
+import { homedir, tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import * as v from "valibot";
+import { DEFAULT_USER_AGENT } from "./version.ts";
+
+export const DEFAULT_ENDPOINT = "https://telemetry.productive-k3s.io/telemetry";
+export const DEFAULT_MARKER = "pk3s-public-v1";
+export const COMPONENT = "infra";
+
+/** The thirteen variables of the seed, in its order: all are propagated to children. */
+export const PROPAGATED_VARIABLES = [
+  "TELEMETRY_ENABLED",
+  "TELEMETRY_ENDPOINT",
+  "TELEMETRY_MARKER",
+  "TELEMETRY_BEARER_TOKEN",
+  "TELEMETRY_MAX_RETRIES",
+  "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
+  "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
+  "TELEMETRY_OUTBOX_DIR",
+  "TELEMETRY_USER_AGENT",
+  "TELEMETRY_SESSION_ID",
+  "TELEMETRY_RUN_ID",
+  "TELEMETRY_PARENT_RUN_ID",
+  "TELEMETRY_COMPONENT",
+] as const;
+export type PropagatedVariable = (typeof PROPAGATED_VARIABLES)[number];
+
+/** Local-only settings: read here, never propagated. */
+export const LOCAL_VARIABLES = ["TELEMETRY_DEBUG"] as const;
+
+const KNOWN = new Set<string>([...PROPAGATED_VARIABLES, ...LOCAL_VARIABLES]);
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+// A header value: printable ASCII, no separators that could smuggle a second header.
+const HEADER_TOKEN = /^[\x21-\x7e]{1,128}$/;
+const USER_AGENT = /^[\x20-\x7e]{1,200}$/;
+
+const wholeNumber = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/),
+    v.transform(Number),
+    v.integer(),
+    v.minValue(min),
+    v.maxValue(max),
+  );
+
+const seconds = (max: number) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+(\.\d+)?$/),
+    v.transform(Number),
+    v.minValue(0.05),
+    v.maxValue(max),
+  );
+
+/** The parsed settings (the shape every script works with); the type is inferred from it. */
+export const SettingsSchema = v.object({
+  /** TELEMETRY_ENABLED as given; consent.ts interprets it. */
+  enabledRaw: v.optional(v.string()),
+  /** null: no usable endpoint, so events stay queued. */
+  endpoint: v.nullable(v.string()),
+  marker: v.string(),
+  token: v.nullable(v.string()),
+  maxRetries: v.number(),
+  connectTimeoutSeconds: v.number(),
+  requestTimeoutSeconds: v.number(),
+  /** Always absolute. */
+  outboxDir: v.string(),
+  userAgent: v.string(),
+  sessionId: v.nullable(v.string()),
+  parentRunId: v.nullable(v.string()),
+  debug: v.boolean(),
+});
+export type Settings = v.InferOutput<typeof SettingsSchema>;
+
+export interface SettingsResult {
+  settings: Settings;
+  warnings: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+/** One setting: its variable, schema, default and what it expects (for the warning). */
+interface Field<T> {
+  name: PropagatedVariable;
+  schema: v.GenericSchema<string, T>;
+  fallback: T;
+  expects: string;
+}
+
+const NUMBER_FIELDS = {
+  maxRetries: {
+    name: "TELEMETRY_MAX_RETRIES",
+    schema: wholeNumber(1, 10),
+    fallback: 3,
+    expects: "a whole number of attempts from 1 to 10",
+  },
+  connectTimeoutSeconds: {
+    name: "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
+    schema: seconds(120),
+    fallback: 5,
+    expects: "a number of seconds from 0.05 to 120",
+  },
+  requestTimeoutSeconds: {
+    name: "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
+    schema: seconds(300),
+    fallback: 10,
+    expects: "a number of seconds from 0.05 to 300",
+  },
+} satisfies Record<string, Field<number>>;
+
+/** Show a rejected value only when it is short and plainly harmless. */
+function shown(raw: string): string {
+  return /^[\w.+-]{1,24}$/.test(raw.trim()) ? ` (got "${raw.trim()}")` : "";
+}
+
+function parseField<T>(env: Env, field: Field<T>, warnings: string[]): T {
+  const raw = env[field.name];
+  if (raw === undefined || raw.trim() === "") return field.fallback;
+  const parsed = v.safeParse(field.schema, raw);
+  if (parsed.success) return parsed.output;
+  warnings.push(
+    `${field.name} must be ${field.expects}${shown(raw)}; using the default ${JSON.stringify(field.fallback)}`,
+  );
+  return field.fallback;
+}
+
+/** Is this an http(s) URL with a host? */
+export function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function parseEndpoint(env: Env, warnings: string[]): string | null {
+  const raw = env.TELEMETRY_ENDPOINT;
+  if (raw === undefined) return DEFAULT_ENDPOINT;
+  const value = raw.trim();
+  if (value === "") return null; // set but empty: no endpoint, events stay queued
+  if (isHttpUrl(value)) return value;
+  warnings.push(
+    "TELEMETRY_ENDPOINT is not an http(s) URL; nothing will be sent and events stay queued until it is fixed",
+  );
+  return null;
+}
+
+const TEXT_FIELDS = {
+  marker: {
+    name: "TELEMETRY_MARKER",
+    schema: v.pipe(v.string(), v.trim(), v.regex(HEADER_TOKEN)),
+    fallback: DEFAULT_MARKER,
+    expects: "1-128 printable ASCII characters without spaces",
+  },
+  userAgent: {
+    name: "TELEMETRY_USER_AGENT",
+    schema: v.pipe(v.string(), v.trim(), v.regex(USER_AGENT)),
+    fallback: DEFAULT_USER_AGENT,
+    expects: "1-200 printable ASCII characters",
+  },
+} satisfies Record<string, Field<string>>;
+
+function parseId(env: Env, name: PropagatedVariable, warnings: string[], instead: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return null;
+  if (ID_PATTERN.test(raw.trim())) return raw.trim();
+  warnings.push(`${name} must be 1-128 letters, digits or ._:- characters; ${instead}`);
+  return null;
+}
+
+/** Where the outbox lives by default: the user's XDG state directory. */
+export function defaultOutboxDir(env: Env): string {
+  const state = env.XDG_STATE_HOME;
+  if (state && isAbsolute(state)) return join(state, "pk3s-infra-telemetry", "outbox");
+  const home = env.HOME || safeHomedir();
+  if (home) return join(home, ".local", "state", "pk3s-infra-telemetry", "outbox");
+  return join(tmpdir(), `pk3s-infra-telemetry-${process.getuid?.() ?? "user"}`, "outbox");
+}
+
+function safeHomedir(): string {
+  try {
+    return homedir();
+  } catch {
+    return "";
+  }
+}
+
+/** Levenshtein distance, for "did you mean" on misspelt variable names. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] as number;
+      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** Warn about TELEMETRY_* variables that are not ours, naming the closest real one. */
+function unknownVariables(env: Env, warnings: string[]): void {
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("TELEMETRY_") || KNOWN.has(name)) continue;
+    let best = "";
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const known of KNOWN) {
+      const d = distance(name, known);
+      if (d < bestDistance) {
+        best = known;
+        bestDistance = d;
+      }
+    }
+    const hint = bestDistance <= 3 ? `; did you mean ${best}?` : "";
+    warnings.push(`${name} is not a pk3s telemetry variable and is ignored${hint}`);
+  }
+}
+
+/** Parse the environment. `cwd` makes a relative TELEMETRY_OUTBOX_DIR absolute. */
+export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsResult {
+  const warnings: string[] = [];
+  unknownVariables(env, warnings);
+  const outboxRaw = env.TELEMETRY_OUTBOX_DIR?.trim();
+  const token = env.TELEMETRY_BEARER_TOKEN?.trim();
+  const settings: Settings = {
+    enabledRaw: env.TELEMETRY_ENABLED,
+    endpoint: parseEndpoint(env, warnings),
+    marker: parseField(env, TEXT_FIELDS.marker, warnings),
+    token: token ? token : null,
+    maxRetries: parseField(env, NUMBER_FIELDS.maxRetries, warnings),
+    connectTimeoutSeconds: parseField(env, NUMBER_FIELDS.connectTimeoutSeconds, warnings),
+    requestTimeoutSeconds: parseField(env, NUMBER_FIELDS.requestTimeoutSeconds, warnings),
+    outboxDir: outboxRaw ? resolve(cwd, outboxRaw) : defaultOutboxDir(env),
+    userAgent: parseField(env, TEXT_FIELDS.userAgent, warnings),
+    sessionId: parseId(env, "TELEMETRY_SESSION_ID", warnings, "a new session is started"),
+    parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings, "no parent run is recorded"),
+    debug: parseDebug(env.TELEMETRY_DEBUG),
+  };
+  return { settings, warnings };
+}
+
+function parseDebug(raw: string | undefined): boolean {
+  if (raw === undefined) return false;
+  const word = raw.trim().toLowerCase();
+  return word !== "" && word !== "0" && word !== "false" && word !== "no" && word !== "off";
+}
