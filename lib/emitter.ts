@@ -1,0 +1,130 @@
+// Emitter: how a command reports its events without being held hostage by the network.
+// Each event is first made durable in the outbox, then one inline delivery attempt runs
+// alongside the command; when the command ends, whatever has not been delivered within a short
+// budget is handed to a detached background flusher. Disabled consent: nothing at all happens.
+import type { Consent } from "./consent.ts";
+import type { Correlation } from "./correlation.ts";
+import { deliver, requestHeaders } from "./delivery.ts";
+import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
+import { handOff } from "./flusher.ts";
+import type { Logger } from "./log.ts";
+import { Outbox } from "./outbox.ts";
+import type { Settings } from "./settings.ts";
+
+/** How long a finishing command waits for its own in-flight deliveries. */
+export const SETTLE_BUDGET_MS = 40;
+
+export type EmitFields = Omit<EventInput, "sessionId" | "runId" | "parentRunId">;
+
+export interface EmitterOptions {
+  /** Print what would be sent; send and queue nothing. */
+  dryRun: boolean;
+  log: Logger;
+  write?: (text: string) => void;
+}
+
+/** The exact request a delivery would make, for --dry-run and TELEMETRY_DEBUG=1. */
+export function preview(event: TelemetryEvent, settings: Settings): string {
+  const headers = requestHeaders(settings, true);
+  const target = settings.endpoint
+    ? redactUserinfo(settings.endpoint)
+    : "(no endpoint configured: it would stay queued)";
+  const lines = [`POST ${target}`, ...Object.entries(headers).map(([k, val]) => `${k}: ${val}`), ""];
+  return `${lines.join("\n")}\n${JSON.stringify(event)}\n`;
+}
+
+function redactUserinfo(endpoint: string): string {
+  const url = new URL(endpoint);
+  if (url.username || url.password) {
+    url.username = "***";
+    url.password = "";
+  }
+  return url.toString();
+}
+
+export class Emitter {
+  private readonly outbox: Outbox;
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private undelivered = 0;
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly consent: Pick<Consent, "enabled">,
+    private readonly correlation: Correlation,
+    private readonly options: EmitterOptions,
+  ) {
+    this.outbox = new Outbox(settings.outboxDir);
+  }
+
+  get enabled(): boolean {
+    return this.consent.enabled;
+  }
+
+  /** Build, validate, queue and start delivering one event. Returns it (null when disabled). */
+  emit(fields: EmitFields, correlation: Correlation = this.correlation): TelemetryEvent | null {
+    if (!this.consent.enabled) return null;
+    const event = buildEvent({
+      ...fields,
+      sessionId: correlation.sessionId,
+      runId: correlation.runId,
+      parentRunId: correlation.parentRunId,
+    });
+    if (this.options.dryRun || this.settings.debug) {
+      (this.options.write ?? ((t) => process.stdout.write(t)))(preview(event, this.settings));
+      return event;
+    }
+    const name = this.outbox.enqueue(event);
+    const task = this.deliverInline(name).finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
+    return event;
+  }
+
+  private async deliverInline(name: string): Promise<void> {
+    const claim = this.outbox.claim(name);
+    if (!claim) return; // a background flusher already took it
+    const read = this.outbox.read(claim);
+    if (!read.ok) {
+      this.outbox.quarantine(claim);
+      return;
+    }
+    // One attempt here; retries are the background flusher's job.
+    const outcome = await deliver(
+      read.event,
+      { ...this.settings, maxRetries: 1 },
+      { signal: this.abort.signal },
+    );
+    if (outcome.kind === "delivered") this.outbox.done(claim);
+    else if (outcome.kind === "rejected") this.outbox.deadLetter(claim, outcome.status);
+    else {
+      this.outbox.release(claim);
+      this.undelivered++;
+      // Zero attempts means a configuration problem, not the network: say so, once.
+      if (outcome.attempts === 0 && !this.warned.has(outcome.reason)) {
+        this.warned.add(outcome.reason);
+        this.options.log.warn(`${outcome.reason}; the event stays queued`);
+      }
+    }
+  }
+
+  /**
+   * The command is ending: wait at most `budgetMs` for in-flight deliveries, defer the rest,
+   * and hand anything undelivered to a background flusher.
+   */
+  async settle(budgetMs = SETTLE_BUDGET_MS): Promise<void> {
+    if (this.inflight.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const budget = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, budgetMs);
+      });
+      await Promise.race([Promise.all(this.inflight), budget]);
+      clearTimeout(timer);
+      if (this.inflight.size > 0) {
+        this.abort.abort();
+        await Promise.all(this.inflight);
+      }
+    }
+    if (this.undelivered > 0 && this.warned.size === 0) handOff(this.outbox.dir);
+  }
+}

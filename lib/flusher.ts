@@ -1,0 +1,225 @@
+// Flusher: drains the outbox — oldest first, N deliveries at a time, each event claimed by
+// exactly one process — and the background hand-off that lets a command return at once while
+// its events are delivered by a detached process (one per outbox at a time, via a lock file).
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { explicitlyDisabled } from "./consent.ts";
+import { type DeliveryConfig, deliver, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { isCode, Outbox, processAlive } from "./outbox.ts";
+import { parseSettings } from "./settings.ts";
+
+export interface DrainCounts {
+  delivered: number;
+  kept: number;
+  rejected: number;
+  quarantined: number;
+}
+
+export interface DrainOptions {
+  concurrency: number;
+  log: Logger;
+  /** Names already tried by this process: not tried again in this run. */
+  skip?: Set<string>;
+  /** Probe the endpoint with the connect timeout first (once per drain). */
+  probe?: boolean;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+/** How long a claim may be held before another flusher may take it back. */
+export function leaseMs(config: DeliveryConfig): number {
+  const perAttempt =
+    (config.connectTimeoutSeconds + config.requestTimeoutSeconds) * 1000 + RETRY_AFTER_CAP_MS;
+  return config.maxRetries * perAttempt + 60_000;
+}
+
+export function zeroCounts(): DrainCounts {
+  return { delivered: 0, kept: 0, rejected: 0, quarantined: 0 };
+}
+
+/** One pass over what is pending now. Never throws for a single bad event. */
+export async function drain(
+  outbox: Outbox,
+  config: DeliveryConfig,
+  options: DrainOptions,
+): Promise<DrainCounts> {
+  const counts = zeroCounts();
+  outbox.ensure();
+  outbox.recover(leaseMs(config));
+  const names = outbox.pending().filter((n) => !options.skip?.has(n));
+  for (const name of names) options.skip?.add(name);
+  if (names.length === 0) return counts;
+
+  if (!config.endpoint) {
+    counts.kept = names.length;
+    options.log.warn(`no usable endpoint: ${names.length} event(s) stay queued`);
+    return counts;
+  }
+  if (options.probe !== false && !(await reachable(config.endpoint, config.connectTimeoutSeconds))) {
+    counts.kept = names.length;
+    options.log.warn(
+      `endpoint not reachable within ${config.connectTimeoutSeconds}s: ${names.length} event(s) stay queued`,
+    );
+    return counts;
+  }
+
+  const keptReasons = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++] as string;
+      const claim = outbox.claim(name);
+      if (!claim) continue; // another flusher has it
+      const read = outbox.read(claim);
+      if (!read.ok) {
+        outbox.quarantine(claim);
+        counts.quarantined++;
+        options.log.warn(`moved an unreadable event file aside (${read.problem}): ${name}`);
+        continue;
+      }
+      const outcome = await deliver(read.event, config);
+      if (outcome.kind === "delivered") {
+        outbox.done(claim);
+        counts.delivered++;
+      } else if (outcome.kind === "rejected") {
+        outbox.deadLetter(claim, outcome.status);
+        counts.rejected++;
+      } else {
+        outbox.release(claim);
+        counts.kept++;
+        keptReasons.set(outcome.reason, (keptReasons.get(outcome.reason) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, names.length)) }, worker));
+  for (const [reason, n] of keptReasons) options.log.warn(`${n} event(s) kept for a later flush: ${reason}`);
+  if (counts.rejected > 0) {
+    options.log.warn(`${counts.rejected} event(s) rejected by the endpoint, kept in dead-letter/ for audit`);
+  }
+  return counts;
+}
+
+export function addCounts(a: DrainCounts, b: DrainCounts): DrainCounts {
+  return {
+    delivered: a.delivered + b.delivered,
+    kept: a.kept + b.kept,
+    rejected: a.rejected + b.rejected,
+    quarantined: a.quarantined + b.quarantined,
+  };
+}
+
+// ---- background hand-off ------------------------------------------------------------------
+
+/** The hidden argument that turns any pk3s binary into a background flusher. */
+export const BACKGROUND_FLUSH_ARG = "__pk3s-background-flush";
+const LOCK_NAME = "flusher.lock";
+
+/** The current program, as argv, whether compiled (`dist/pk3s-*`) or run by Bun from source. */
+export function selfCommand(): string[] {
+  const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
+  return compiled ? [process.execPath] : [process.execPath, Bun.main];
+}
+
+/** Pid of the live background flusher of this outbox, or null. */
+export function lockHolder(outboxDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(outboxDir, LOCK_NAME), "utf8").trim());
+    return processAlive(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function tryLock(outboxDir: string): boolean {
+  const path = join(outboxDir, LOCK_NAME);
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch (error) {
+      if (!isCode(error, "EEXIST")) return false;
+      if (lockHolder(outboxDir) !== null) return false;
+      try {
+        unlinkSync(path); // stale: its flusher died
+      } catch {
+        // someone else removed it first; try again
+      }
+    }
+  }
+  return false;
+}
+
+function unlock(outboxDir: string): void {
+  try {
+    unlinkSync(join(outboxDir, LOCK_NAME));
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Start a detached background flusher unless one is already running for this outbox.
+ * The environment (with the token) is inherited; nothing secret is on the command line.
+ */
+export function handOff(outboxDir: string): void {
+  if (lockHolder(outboxDir) !== null) return;
+  const [cmd, ...args] = selfCommand();
+  const child = spawn(cmd as string, [...args, BACKGROUND_FLUSH_ARG], {
+    detached: true,
+    stdio: "ignore",
+    env: process.env,
+  });
+  child.on("error", () => {}); // best-effort: the events stay queued for the next flush
+  child.unref();
+}
+
+/**
+ * The background flusher: holds the lock while it drains, tries every event at most once, and
+ * looks again after releasing the lock so an event queued meanwhile is never left behind.
+ */
+export async function backgroundFlush(
+  outbox: Outbox,
+  config: DeliveryConfig,
+  log: Logger,
+): Promise<DrainCounts> {
+  outbox.ensure();
+  const tried = new Set<string>();
+  let total = zeroCounts();
+  while (tryLock(outbox.dir)) {
+    try {
+      for (;;) {
+        const counts = await drain(outbox, config, { concurrency: DEFAULT_CONCURRENCY, log, skip: tried });
+        total = addCounts(total, counts);
+        if (counts.delivered + counts.kept + counts.rejected + counts.quarantined === 0) break;
+      }
+    } finally {
+      unlock(outbox.dir);
+    }
+    if (!outbox.pending().some((n) => !tried.has(n))) break;
+  }
+  return total;
+}
+
+/**
+ * Entry point shared by every pk3s binary: when started with BACKGROUND_FLUSH_ARG it becomes a
+ * silent background flusher and exits. Consent is re-checked: explicitly disabled sends nothing.
+ */
+export async function runBackgroundFlushIfAsked(argv: string[]): Promise<void> {
+  if (argv[0] !== BACKGROUND_FLUSH_ARG) return;
+  const { settings } = parseSettings(process.env);
+  const withdrawn = explicitlyDisabled({
+    telemetryEnabled: settings.enabledRaw,
+    doNotTrack: process.env.DO_NOT_TRACK,
+  });
+  if (!withdrawn)
+    await backgroundFlush(
+      new Outbox(settings.outboxDir),
+      settings,
+      createLogger("", () => {}),
+    );
+  process.exit(0);
+}

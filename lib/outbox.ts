@@ -1,0 +1,210 @@
+// Outbox: the durable on-disk queue of events waiting for delivery.
+//
+//   <outbox>/pending/<event_id>.json      queued; UUIDv7 ids make name order = age order
+//   <outbox>/claimed/<event_id>.json@<pid>@<ms>  being delivered by process <pid> since <ms>
+//   <outbox>/dead-letter/<event_id>.json  rejected by the endpoint (4xx): kept for audit
+//   <outbox>/quarantine/<name>            unreadable or invalid files, moved aside
+//   <outbox>/tmp/                         half-written files (atomic write = write + rename)
+//
+// Claiming is an atomic rename, so of several flushers exactly one gets each event. A claim
+// whose process has died (SIGKILL) or that is older than the lease goes back to pending.
+// Directories are 0700 and files 0600; the token is never part of a queued event.
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
+import { EventSchema, type TelemetryEvent } from "./event.ts";
+
+const DIRS = ["pending", "claimed", "dead-letter", "quarantine", "tmp"] as const;
+type Area = (typeof DIRS)[number];
+const CLAIM_SEPARATOR = "@";
+
+export interface Claim {
+  name: string;
+  path: string;
+}
+
+export type ReadResult = { ok: true; event: TelemetryEvent } | { ok: false; problem: string };
+
+export class Outbox {
+  constructor(readonly dir: string) {}
+
+  private area(area: Area): string {
+    return join(this.dir, area);
+  }
+
+  /** Create the directories (0700), tightening them if they exist with wider modes. */
+  ensure(): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    tighten(this.dir);
+    for (const area of DIRS) {
+      const path = this.area(area);
+      if (!existsSync(path)) mkdirSync(path, { mode: 0o700 });
+      tighten(path);
+    }
+  }
+
+  /** Make one event durable: written to tmp/ (0600) and renamed into pending/. */
+  enqueue(event: TelemetryEvent): string {
+    this.ensure();
+    const name = `${event.event_id}.json`;
+    const final = join(this.area("pending"), name);
+    writeAtomic(join(this.area("tmp"), `${name}.${process.pid}`), final, `${JSON.stringify(event)}\n`);
+    return name;
+  }
+
+  /** Names of pending events, oldest first. */
+  pending(): string[] {
+    return listSorted(this.area("pending")).filter((n) => n.endsWith(".json"));
+  }
+
+  /** Try to take one pending event for this process; null if another process got it first. */
+  claim(name: string): Claim | null {
+    const path = join(this.area("claimed"), [name, process.pid, Date.now()].join(CLAIM_SEPARATOR));
+    try {
+      renameSync(join(this.area("pending"), name), path);
+      return { name, path };
+    } catch (error) {
+      if (isCode(error, "ENOENT")) return null;
+      throw error;
+    }
+  }
+
+  read(claim: Claim): ReadResult {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(claim.path, "utf8"));
+    } catch {
+      return { ok: false, problem: "not valid JSON" };
+    }
+    const parsed = v.safeParse(EventSchema, json);
+    if (!parsed.success) return { ok: false, problem: "not a valid infra.command event" };
+    return { ok: true, event: parsed.output };
+  }
+
+  /** Delivered: the event is gone for good. */
+  done(claim: Claim): void {
+    unlinkSync(claim.path);
+  }
+
+  /** Not delivered yet: back to pending for a later flush. */
+  release(claim: Claim): void {
+    renameSync(claim.path, join(this.area("pending"), claim.name));
+  }
+
+  /** Rejected by the endpoint: kept for audit with the status, never retried. */
+  deadLetter(claim: Claim, status: number): void {
+    const record = {
+      rejected_at: new Date().toISOString(),
+      status,
+      event: JSON.parse(readFileSync(claim.path, "utf8")),
+    };
+    const final = join(this.area("dead-letter"), claim.name);
+    writeAtomic(
+      join(this.area("tmp"), `${claim.name}.dl.${process.pid}`),
+      final,
+      `${JSON.stringify(record)}\n`,
+    );
+    unlinkSync(claim.path);
+  }
+
+  /** Unreadable: moved aside so it stops blocking the queue. */
+  quarantine(claim: Claim): void {
+    renameSync(claim.path, join(this.area("quarantine"), `${claim.name}.${Date.now()}`));
+  }
+
+  /** Remove every pending event without sending it; returns how many. */
+  purge(): number {
+    let removed = 0;
+    for (const name of this.pending()) {
+      try {
+        unlinkSync(join(this.area("pending"), name));
+        removed++;
+      } catch (error) {
+        if (!isCode(error, "ENOENT")) throw error;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Put back claims of processes that are gone (killed mid-delivery) or older than `leaseMs`,
+   * so nothing is lost. Returns how many were recovered.
+   */
+  recover(leaseMs: number, now = Date.now()): number {
+    let recovered = 0;
+    for (const file of listSorted(this.area("claimed"))) {
+      const [name, pid, since] = file.split(CLAIM_SEPARATOR);
+      if (!name || !pid || !since) continue;
+      const stale = !processAlive(Number(pid)) || now - Number(since) > leaseMs;
+      const path = join(this.area("claimed"), file);
+      if (!stale) continue;
+      try {
+        renameSync(path, join(this.area("pending"), name));
+        recovered++;
+      } catch (error) {
+        if (!isCode(error, "ENOENT")) throw error;
+      }
+    }
+    return recovered;
+  }
+
+  counts(): Record<Area, number> {
+    const out = {} as Record<Area, number>;
+    for (const area of DIRS) out[area] = listSorted(this.area(area)).length;
+    return out;
+  }
+}
+
+/** Atomic write: a reader sees the old file or the whole new one, never half of it. */
+export function writeAtomic(tmpPath: string, finalPath: string, content: string, mode = 0o600): void {
+  const fd = openSync(tmpPath, "w", mode);
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmpPath, finalPath);
+}
+
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isCode(error, "EPERM");
+  }
+}
+
+function listSorted(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return [];
+    throw error;
+  }
+}
+
+function tighten(path: string): void {
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o700);
+  } catch {
+    // Not ours to change (e.g. a shared directory owned by someone else): leave it.
+  }
+}
+
+export function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: string }).code === code;
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bun
+// pk3s-emit: build one correlated infra.command.* event and hand it to delivery, or print the
+// propagated telemetry environment for a nested bootstrap on another host.
+import * as v from "valibot";
+import { intOption, parseCli, runMain, UsageError } from "../lib/cli.ts";
+import { readSettings, resolveExecutionConsent } from "../lib/context.ts";
+import { correlate } from "../lib/correlation.ts";
+import { Emitter } from "../lib/emitter.ts";
+import { COMMAND_RESULTS, type CommandResult, describeIssues, LEVELS, type TestLevel } from "../lib/event.ts";
+import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
+import type { Logger } from "../lib/log.ts";
+import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/propagation.ts";
+
+const USAGE = `Usage:
+  pk3s-emit <event-name> --command NAME --result started|success|failed|skipped
+            [--scenario S] [--level static|contract|live] [--duration-ms N] [--run-id ID]
+            [--telemetry enable|disable] [--dry-run]
+  pk3s-emit env [--format shell|dotenv|json] [--include-token] [--telemetry enable|disable]
+
+  <event-name> is infra.command.started, infra.command.completed, ...
+  The event is queued durably and delivered in the background; pk3s-emit never waits on the
+  network. With telemetry disabled it does nothing. --dry-run (or TELEMETRY_DEBUG=1) prints the
+  request that would be made and sends nothing. The run id is --run-id, else TELEMETRY_RUN_ID,
+  else a new one.
+  'env' prints the thirteen TELEMETRY_* variables a nested bootstrap should receive; the bearer
+  token only with --include-token.
+`;
+
+const OPTIONS = {
+  command: { type: "string" },
+  result: { type: "string" },
+  scenario: { type: "string" },
+  level: { type: "string" },
+  "duration-ms": { type: "string" },
+  "run-id": { type: "string" },
+  "dry-run": { type: "boolean" },
+  format: { type: "string" },
+  "include-token": { type: "boolean" },
+} as const;
+
+const FIELD_TO_OPTION: Record<string, string> = {
+  event_name: "<event-name>",
+  run_id: "--run-id / TELEMETRY_RUN_ID",
+  "command.name": "--command",
+  "command.scenario": "--scenario",
+};
+
+function oneOf<T extends string>(
+  name: string,
+  raw: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}`);
+  return raw as T;
+}
+
+async function main(argv: string[], log: Logger): Promise<number> {
+  await runBackgroundFlushIfAsked(argv);
+  const { values, positionals } = parseCli(argv, OPTIONS);
+  const [subject, ...extra] = positionals;
+  if (!subject) throw new UsageError("missing <event-name> (or 'env')");
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+
+  const settings = readSettings(log);
+  const consent = await resolveExecutionConsent(values.telemetry, settings, { mayPrompt: false, log });
+
+  if (subject === "env") {
+    const format = oneOf<EnvFormat>("format", values.format, ["shell", "dotenv", "json"]) ?? "shell";
+    const set = propagatedSet(settings, consent, correlate(settings));
+    process.stdout.write(formatPropagated(set, format, values["include-token"] === true));
+    return 0;
+  }
+
+  if (!values.command) throw new UsageError("--command is required");
+  const result = oneOf<CommandResult>("result", values.result, COMMAND_RESULTS);
+  if (!result) throw new UsageError("--result is required");
+  const level = oneOf<TestLevel>("level", values.level, LEVELS);
+  const durationMs = intOption("duration-ms", values["duration-ms"], 0, 31 * 24 * 3600 * 1000);
+
+  const correlation = correlate(settings);
+  const runId = values["run-id"] ?? process.env.TELEMETRY_RUN_ID?.trim();
+  if (runId) correlation.runId = runId;
+
+  const emitter = new Emitter(settings, consent, correlation, { dryRun: values["dry-run"] === true, log });
+  if (!emitter.enabled) {
+    if (values["dry-run"]) log.info(`telemetry is disabled (${consent.reason}): nothing would be sent`);
+    return 0;
+  }
+  try {
+    emitter.emit({
+      name: subject,
+      command: values.command,
+      result,
+      scenario: values.scenario,
+      level,
+      durationMs,
+    });
+  } catch (error) {
+    if (error instanceof v.ValiError) {
+      const problems = describeIssues(error.issues);
+      const named = Object.entries(FIELD_TO_OPTION).reduce(
+        (text, [field, option]) => text.replaceAll(field, option),
+        problems,
+      );
+      throw new UsageError(`invalid event: ${named}`);
+    }
+    throw error;
+  }
+  await emitter.settle();
+  return 0;
+}
+
+if (import.meta.main) await runMain("pk3s-emit", USAGE, main);

@@ -1,0 +1,80 @@
+#!/usr/bin/env bun
+// pk3s-flush: drain the outbox to the endpoint and print one line of counts (or JSON).
+import { intOption, parseCli, runMain, UsageError } from "../lib/cli.ts";
+import { explicitlyDisabled, parseTelemetryFlag } from "../lib/consent.ts";
+import { readSettings } from "../lib/context.ts";
+import { preview } from "../lib/emitter.ts";
+import { DEFAULT_CONCURRENCY, drain, runBackgroundFlushIfAsked, zeroCounts } from "../lib/flusher.ts";
+import type { Logger } from "../lib/log.ts";
+import { Outbox } from "../lib/outbox.ts";
+
+const USAGE = `Usage: pk3s-flush [--dry-run] [--purge] [--concurrency N] [--json] [--telemetry enable|disable]
+
+  Delivers the events queued in TELEMETRY_OUTBOX_DIR, oldest first, N at a time (default ${DEFAULT_CONCURRENCY}).
+  2xx removes an event; 408/429/5xx and network errors keep it; other 4xx move it to
+  dead-letter/; unreadable files are moved to quarantine/. Safe to run several at once.
+  Explicitly disabled telemetry (--telemetry disable, TELEMETRY_ENABLED=false, DO_NOT_TRACK)
+  sends nothing.
+  --dry-run   print each request that would be made; send and change nothing
+  --purge     delete every queued event without sending it
+  --json      print the counts as JSON
+`;
+
+const OPTIONS = {
+  "dry-run": { type: "boolean" },
+  purge: { type: "boolean" },
+  concurrency: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+async function main(argv: string[], log: Logger): Promise<number> {
+  await runBackgroundFlushIfAsked(argv);
+  const { values, positionals } = parseCli(argv, OPTIONS);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  const flag = parseTelemetryFlag(values.telemetry);
+  if (flag === "invalid") throw new UsageError("--telemetry must be 'enable' or 'disable'");
+  const concurrency = intOption("concurrency", values.concurrency, 1, 256) ?? DEFAULT_CONCURRENCY;
+  const settings = readSettings(log);
+  const outbox = new Outbox(settings.outboxDir);
+  const counts = { ...zeroCounts(), purged: 0 };
+  const report = () => {
+    const line = values.json
+      ? JSON.stringify(counts)
+      : `delivered=${counts.delivered} kept=${counts.kept} rejected=${counts.rejected} quarantined=${counts.quarantined}${values.purge ? ` purged=${counts.purged}` : ""}`;
+    process.stdout.write(`${line}\n`);
+  };
+
+  if (values.purge) {
+    if (values["dry-run"]) counts.purged = outbox.pending().length;
+    else counts.purged = outbox.purge();
+    report();
+    return 0;
+  }
+  if (values["dry-run"]) {
+    for (const name of outbox.pending()) {
+      const claimless = { name, path: `${settings.outboxDir}/pending/${name}` };
+      const read = outbox.read(claimless);
+      if (read.ok) process.stdout.write(`${preview(read.event, settings)}\n`);
+      else log.warn(`would move an unreadable event file aside (${read.problem}): ${name}`);
+    }
+    counts.kept = outbox.pending().length;
+    report();
+    return 0;
+  }
+  const withdrawn = explicitlyDisabled({
+    flag,
+    telemetryEnabled: settings.enabledRaw,
+    doNotTrack: process.env.DO_NOT_TRACK,
+  });
+  if (withdrawn) {
+    counts.kept = outbox.pending().length;
+    log.info(`telemetry is disabled (${withdrawn.reason}): nothing sent`);
+    report();
+    return 0;
+  }
+  Object.assign(counts, await drain(outbox, settings, { concurrency, log }));
+  report();
+  return 0;
+}
+
+if (import.meta.main) await runMain("pk3s-flush", USAGE, main);
