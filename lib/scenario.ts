@@ -1,0 +1,318 @@
+// Scenario: the model of one scenario directory (a Makefile, and optionally a scenario.json
+// definition), its per-level metadata for the anonymous manifests, and the lookup of a scenario
+// by name through the search path of SPEC §5. Pure except for reading directory listings and
+// the definition file. Error messages name scenarios, never local paths: they can end up in
+// artifacts.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import * as v from "valibot";
+import type { TestLevel } from "./event.ts";
+
+export const SCENARIO_DEFINITION_FILE = "scenario.json";
+export const SCENARIO_SCHEMA_VERSION = "1";
+/** What makes a directory a scenario. */
+export const SCENARIO_MAKEFILE = "Makefile";
+/** The make target of each level: `scenario-test-<level>`. */
+export const scenarioTarget = (level: TestLevel): string => `scenario-test-${level}`;
+
+/** Scenario names: a directory name, never a path; also valid as an event's `command.scenario`. */
+const SCENARIO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Labels that reach anonymous artifacts: short lowercase identifiers, never free text. */
+const LABEL = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a lowercase identifier (a-z, 0-9, _ and -)"),
+);
+const FEATURE_NAME = v.pipe(
+  v.string(),
+  v.regex(/^[a-z][a-z0-9_]{0,63}$/, "feature names must be snake_case identifiers"),
+);
+
+/** An expected node count: a whole number, or "variable" when the operator chooses. */
+const NODE_COUNT = v.union(
+  [v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)), v.literal("variable")],
+  'must be a whole number of nodes (0 or more) or "variable"',
+);
+
+export const LevelDefinitionSchema = v.strictObject({
+  environment: LABEL,
+  topology: LABEL,
+  node_count_expected: NODE_COUNT,
+  bootstrap_modes_used: v.array(LABEL),
+  features: v.record(FEATURE_NAME, v.boolean()),
+});
+export type LevelDefinition = v.InferOutput<typeof LevelDefinitionSchema>;
+
+export const ScenarioDefinitionSchema = v.strictObject({
+  schema_version: v.literal(SCENARIO_SCHEMA_VERSION),
+  name: v.pipe(v.string(), v.regex(SCENARIO_NAME, "must be a scenario name (letters, digits, ., _, -)")),
+  description: v.optional(v.pipe(v.string(), v.maxLength(500))),
+  levels: v.strictObject({
+    static: v.optional(LevelDefinitionSchema),
+    contract: v.optional(LevelDefinitionSchema),
+    live: v.optional(LevelDefinitionSchema),
+  }),
+});
+export type ScenarioDefinition = v.InferOutput<typeof ScenarioDefinitionSchema>;
+
+/** "unknown" marks metadata a scenario does not declare (no definition, or no entry for the level). */
+export const UNKNOWN = "unknown";
+export type NodeCountExpected = number | "variable" | typeof UNKNOWN;
+
+export interface ScenarioMetadata {
+  installation: {
+    environment: string;
+    topology: string;
+    node_count_expected: NodeCountExpected;
+    bootstrap_modes_used: string[];
+  };
+  features: Record<string, boolean>;
+}
+
+/** The manifest's `installation` and `features` for one level; `unknown`/`[]`/`{}` when undeclared. */
+export function scenarioMetadata(definition: ScenarioDefinition | null, level: TestLevel): ScenarioMetadata {
+  const entry = definition?.levels[level];
+  if (!entry) {
+    return {
+      installation: {
+        environment: UNKNOWN,
+        topology: UNKNOWN,
+        node_count_expected: UNKNOWN,
+        bootstrap_modes_used: [],
+      },
+      features: {},
+    };
+  }
+  return {
+    installation: {
+      environment: entry.environment,
+      topology: entry.topology,
+      node_count_expected: entry.node_count_expected,
+      bootstrap_modes_used: [...entry.bootstrap_modes_used],
+    },
+    features: { ...entry.features },
+  };
+}
+
+export type ScenarioErrorKind = "invalid-name" | "unknown" | "invalid-definition";
+
+export class ScenarioError extends Error {
+  override readonly name = "ScenarioError";
+  constructor(
+    readonly kind: ScenarioErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Why `name` cannot be a scenario name, or null when it can. */
+export function scenarioNameProblem(name: string): string | null {
+  if (name === "") return "it is empty";
+  if (name.includes("\0")) return "it contains a NUL character";
+  if (name.includes("/") || name.includes("\\"))
+    return "it contains a path separator (give a name, not a path)";
+  if (name.includes("..")) return 'it contains ".."';
+  if (name.startsWith(".")) return 'it starts with "." (hidden directories are not scenarios)';
+  if (name.startsWith("-")) return 'it starts with "-" (it would read as an option)';
+  if (name.startsWith("_")) return 'it starts with "_" (reserved for shared helpers such as _shared)';
+  if (!SCENARIO_NAME.test(name)) return "use 1-64 letters, digits, '.', '_' or '-'";
+  return null;
+}
+
+/** Throw ScenarioError("invalid-name") unless `name` is a plain scenario name. */
+export function assertScenarioName(name: string): void {
+  const problem = scenarioNameProblem(name);
+  if (problem === null) return;
+  // Echo the name only when it cannot be a path (a path could be a local one).
+  const shown = /[/\\\0]/.test(name) || name.length > 64 ? "" : ` ${JSON.stringify(name)}`;
+  throw new ScenarioError("invalid-name", `invalid scenario name${shown}: ${problem}`);
+}
+
+/** Where a scenario's definition is, as it may be shown: relative, never a local path. */
+export const definitionLabel = (name: string): string => `scenarios/${name}/${SCENARIO_DEFINITION_FILE}`;
+
+/** One schema problem as "field.path: problem", with valibot's key messages said plainly. */
+export function issueText(issue: v.BaseIssue<unknown>): string {
+  const path = v.getDotPath(issue) || "(top level)";
+  const isKeyIssue = issue.type === "strict_object" || issue.type === "object";
+  let message = issue.message;
+  if (isKeyIssue && issue.expected === "never") message = "unknown field (not part of the format)";
+  else if (isKeyIssue && issue.received === "undefined") message = "missing (required)";
+  return `${path}: ${message}`;
+}
+
+/** Parse the text of `scenarios/<name>/scenario.json`; throws ScenarioError("invalid-definition"). */
+export function parseScenarioDefinition(name: string, text: string): ScenarioDefinition {
+  const label = definitionLabel(name);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ScenarioError("invalid-definition", `${label} is not valid JSON: ${detail}`);
+  }
+  const parsed = v.safeParse(ScenarioDefinitionSchema, raw);
+  if (!parsed.success) {
+    const problems = parsed.issues.map(issueText);
+    throw new ScenarioError("invalid-definition", `${label} is invalid: ${problems.join("; ")}`);
+  }
+  if (parsed.output.name !== name) {
+    throw new ScenarioError(
+      "invalid-definition",
+      `${label} is invalid: name: must be ${JSON.stringify(name)} (the scenario's directory name), got ${JSON.stringify(parsed.output.name)}`,
+    );
+  }
+  return parsed.output;
+}
+
+/** Read the optional definition of the scenario `name` in `dir`: null when there is none. */
+export function readScenarioDefinition(name: string, dir: string): ScenarioDefinition | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, SCENARIO_DEFINITION_FILE), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    const code = (error as NodeJS.ErrnoException).code ?? "read error";
+    throw new ScenarioError("invalid-definition", `${definitionLabel(name)} cannot be read (${code})`);
+  }
+  return parseScenarioDefinition(name, text);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A scenario is a directory containing a Makefile. */
+export function isScenarioDir(dir: string): boolean {
+  return isFile(join(dir, SCENARIO_MAKEFILE));
+}
+
+/** The scenario names found in `dirs`: sorted, de-duplicated; `_*` and `.*` are helpers, not scenarios. */
+export function listScenarios(dirs: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const dir of dirs) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (scenarioNameProblem(entry) === null && isScenarioDir(join(dir, entry))) names.add(entry);
+    }
+  }
+  return [...names].sort();
+}
+
+export type ScenarioSource = "option" | "PK3S_SCENARIOS_DIR" | "PRODUCTIVE_K3S_PROFILES_REPO_DIR" | "bundled";
+
+/** How each source is named in messages (no paths). */
+const SOURCE_LABELS: Record<ScenarioSource, string> = {
+  option: "--scenarios-dir",
+  PK3S_SCENARIOS_DIR: "PK3S_SCENARIOS_DIR",
+  PRODUCTIVE_K3S_PROFILES_REPO_DIR: "$PRODUCTIVE_K3S_PROFILES_REPO_DIR/scenarios",
+  bundled: "the bundled scenarios",
+};
+
+export interface ScenarioSearchOptions {
+  /** `--scenarios-dir DIR`. */
+  scenariosDir?: string | undefined;
+  env: Record<string, string | undefined>;
+  bundledDir: string;
+  /** Relative directories are taken from here (default: the process's working directory). */
+  cwd?: string | undefined;
+}
+
+export interface SearchDir {
+  source: ScenarioSource;
+  dir: string;
+}
+
+/** The directories searched, first hit wins: option, PK3S_SCENARIOS_DIR, profiles repo, bundled. */
+export function scenarioSearchPath(options: ScenarioSearchOptions): SearchDir[] {
+  const cwd = options.cwd ?? process.cwd();
+  const given = (value: string | undefined) => (value !== undefined && value.trim() !== "" ? value : null);
+  const path: SearchDir[] = [];
+  const option = given(options.scenariosDir);
+  if (option) path.push({ source: "option", dir: resolve(cwd, option) });
+  const envDir = given(options.env.PK3S_SCENARIOS_DIR);
+  if (envDir) path.push({ source: "PK3S_SCENARIOS_DIR", dir: resolve(cwd, envDir) });
+  const profiles = given(options.env.PRODUCTIVE_K3S_PROFILES_REPO_DIR);
+  if (profiles) {
+    path.push({ source: "PRODUCTIVE_K3S_PROFILES_REPO_DIR", dir: resolve(cwd, profiles, "scenarios") });
+  }
+  path.push({ source: "bundled", dir: resolve(cwd, options.bundledDir) });
+  return path;
+}
+
+export interface ResolvedScenario {
+  name: string;
+  /** Absolute directory of the scenario. For local use only: never put it in an artifact. */
+  dir: string;
+  definition: ScenarioDefinition | null;
+  source: ScenarioSource;
+}
+
+/** Find the scenario `name`; throws ScenarioError (invalid-name, unknown, invalid-definition). */
+export function resolveScenario(name: string, options: ScenarioSearchOptions): ResolvedScenario {
+  assertScenarioName(name);
+  const path = scenarioSearchPath(options);
+  for (const { source, dir } of path) {
+    const scenarioDir = join(dir, name);
+    if (isScenarioDir(scenarioDir)) {
+      return { name, dir: scenarioDir, definition: readScenarioDefinition(name, scenarioDir), source };
+    }
+  }
+  const known = listScenarios(path.map((entry) => entry.dir));
+  const searched = path
+    .map(({ source, dir }) => `${SOURCE_LABELS[source]}${isDirectory(dir) ? "" : " (missing)"}`)
+    .join(", ");
+  const list = known.length > 0 ? known.join(", ") : "none";
+  throw new ScenarioError(
+    "unknown",
+    `unknown scenario ${JSON.stringify(name)}; known scenarios: ${list} (searched ${searched})`,
+  );
+}
+
+export interface Runtime {
+  /** import.meta.path of this module. */
+  modulePath: string;
+  /** import.meta.dir of this module. */
+  moduleDir: string;
+  /** Bun.main. */
+  main: string;
+  /** process.execPath. */
+  execPath: string;
+}
+
+const COMPILED_PREFIX = "/$bunfs/";
+
+/** Is this a `bun build --compile` binary (modules live in Bun's embedded /$bunfs/)? */
+export function isCompiled(runtime: Pick<Runtime, "modulePath" | "main">): boolean {
+  return runtime.modulePath.startsWith(COMPILED_PREFIX) || runtime.main.startsWith(COMPILED_PREFIX);
+}
+
+/** The bundled scenarios: `<repo>/scenarios` from source, `<dir of the binary>/../scenarios` compiled. */
+export function bundledScenariosDir(
+  runtime: Runtime = {
+    modulePath: import.meta.path,
+    moduleDir: import.meta.dir,
+    main: Bun.main,
+    execPath: process.execPath,
+  },
+): string {
+  if (isCompiled(runtime)) return resolve(dirname(runtime.execPath), "..", "scenarios");
+  return resolve(runtime.moduleDir, "..", "scenarios");
+}
