@@ -1,0 +1,53 @@
+// Classify: a scenario target's outcome from its exit code and output (SPEC §5). Pure.
+//   exit 0 → pass; a "[SKIP] ..." line, or exit code 3 → skip; anything else → fail.
+// The skip reason is the first [SKIP] line with the prefix and "<scenario> <target>" removed.
+
+export type ScenarioResult = "pass" | "skip" | "fail";
+
+export interface Classification {
+  result: ScenarioResult;
+  /** Raw (unsanitised) reason: callers pass it through the privacy sanitiser. */
+  skipReason: string | null;
+}
+
+export const SKIP_EXIT_CODE = 3;
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+const SKIP_LINE = /^\s*\[SKIP\]\s*(.*)$/;
+
+/** The reason on the first [SKIP] line, or null when there is none. */
+export function skipReasonFrom(output: string, scenario: string, target: string): string | null {
+  for (const rawLine of output.split(/\r?\n/)) {
+    const match = SKIP_LINE.exec(rawLine.replace(ANSI, ""));
+    if (!match) continue;
+    let reason = (match[1] ?? "").trim();
+    for (const prefix of [`${scenario} ${target}`, scenario]) {
+      if (reason === prefix) reason = "";
+      else if (reason.startsWith(`${prefix} `) || reason.startsWith(`${prefix}:`)) {
+        reason = reason.slice(prefix.length + 1).trim();
+        break;
+      }
+    }
+    return reason.replace(/^[:\-–]\s*/, "");
+  }
+  return null;
+}
+
+export function classify(
+  exitCode: number | null,
+  output: string,
+  scenario: string,
+  target: string,
+): Classification {
+  if (exitCode === 0) return { result: "pass", skipReason: null };
+  const reason = skipReasonFrom(output, scenario, target);
+  if (reason !== null) return { result: "skip", skipReason: reason || "skipped" };
+  if (exitCode === SKIP_EXIT_CODE) return { result: "skip", skipReason: "exit code 3" };
+  return { result: "fail", skipReason: null };
+}
+
+/** Summary order: any fail → fail, else any pass → pass, else skip. */
+export function overallResult(results: readonly ScenarioResult[]): ScenarioResult {
+  if (results.includes("fail")) return "fail";
+  if (results.includes("pass")) return "pass";
+  return results.length === 0 ? "fail" : "skip";
+}

@@ -1,0 +1,131 @@
+import { describe, expect, test } from "bun:test";
+import { DEFAULT_ENDPOINT, DEFAULT_MARKER, defaultOutboxDir, parseSettings } from "../lib/settings.ts";
+import { DEFAULT_USER_AGENT } from "../lib/version.ts";
+
+const base = { HOME: "/home/canary-user-x9" };
+
+describe("parseSettings: defaults of SPEC §3", () => {
+  test("nothing set", () => {
+    const { settings, warnings } = parseSettings(base, "/work");
+    expect(warnings).toEqual([]);
+    expect(settings).toMatchObject({
+      endpoint: DEFAULT_ENDPOINT,
+      marker: DEFAULT_MARKER,
+      token: null,
+      maxRetries: 3,
+      connectTimeoutSeconds: 5,
+      requestTimeoutSeconds: 10,
+      userAgent: DEFAULT_USER_AGENT,
+      sessionId: null,
+      parentRunId: null,
+      debug: false,
+      outboxDir: "/home/canary-user-x9/.local/state/pk3s-infra-telemetry/outbox",
+    });
+  });
+  test("XDG_STATE_HOME wins when absolute, is ignored when relative", () => {
+    expect(defaultOutboxDir({ ...base, XDG_STATE_HOME: "/state" })).toBe(
+      "/state/pk3s-infra-telemetry/outbox",
+    );
+    expect(defaultOutboxDir({ ...base, XDG_STATE_HOME: "rel" })).toContain(
+      "/home/canary-user-x9/.local/state",
+    );
+  });
+  test("a relative TELEMETRY_OUTBOX_DIR becomes absolute against the working directory", () => {
+    expect(parseSettings({ TELEMETRY_OUTBOX_DIR: "q/out" }, "/work/x").settings.outboxDir).toBe(
+      "/work/x/q/out",
+    );
+  });
+});
+
+describe("parseSettings: invalid values warn once, name the variable and the default", () => {
+  test.each([
+    ["TELEMETRY_MAX_RETRIES", "abc", "maxRetries", 3],
+    ["TELEMETRY_MAX_RETRIES", "-1", "maxRetries", 3],
+    ["TELEMETRY_MAX_RETRIES", "0", "maxRetries", 3],
+    ["TELEMETRY_MAX_RETRIES", "2.5", "maxRetries", 3],
+    ["TELEMETRY_MAX_RETRIES", "99", "maxRetries", 3],
+    ["TELEMETRY_REQUEST_TIMEOUT_SECONDS", "0", "requestTimeoutSeconds", 10],
+    ["TELEMETRY_REQUEST_TIMEOUT_SECONDS", "-3", "requestTimeoutSeconds", 10],
+    ["TELEMETRY_REQUEST_TIMEOUT_SECONDS", "ten", "requestTimeoutSeconds", 10],
+    ["TELEMETRY_CONNECT_TIMEOUT_SECONDS", "0", "connectTimeoutSeconds", 5],
+    ["TELEMETRY_CONNECT_TIMEOUT_SECONDS", "1e9", "connectTimeoutSeconds", 5],
+  ] as const)("%s=%p", (name, raw, key, fallback) => {
+    const { settings, warnings } = parseSettings({ ...base, [name]: raw });
+    expect(settings[key]).toBe(fallback);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(name);
+    expect(warnings[0]).toContain(`default ${fallback}`);
+  });
+  test.each([
+    ["TELEMETRY_MAX_RETRIES", "5", "maxRetries", 5],
+    ["TELEMETRY_MAX_RETRIES", " 1 ", "maxRetries", 1],
+    ["TELEMETRY_REQUEST_TIMEOUT_SECONDS", "0.5", "requestTimeoutSeconds", 0.5],
+    ["TELEMETRY_CONNECT_TIMEOUT_SECONDS", "2", "connectTimeoutSeconds", 2],
+    ["TELEMETRY_MAX_RETRIES", "", "maxRetries", 3],
+  ] as const)("valid %s=%p", (name, raw, key, want) => {
+    const { settings, warnings } = parseSettings({ ...base, [name]: raw });
+    expect(settings[key]).toBe(want);
+    expect(warnings).toEqual([]);
+  });
+  test("the token value is never echoed in a warning", () => {
+    const token = "tok-CANARY-settings-123";
+    const { warnings } = parseSettings({
+      ...base,
+      TELEMETRY_BEARER_TOKEN: token,
+      TELEMETRY_MARKER: "has space",
+    });
+    expect(warnings.join("\n")).not.toContain(token);
+    expect(warnings.join("\n")).toContain("TELEMETRY_MARKER");
+  });
+});
+
+describe("parseSettings: endpoint", () => {
+  test.each([
+    [undefined, DEFAULT_ENDPOINT, 0],
+    ["", null, 0],
+    ["   ", null, 0],
+    ["https://t.example/x", "https://t.example/x", 0],
+    ["http://127.0.0.1:9/x", "http://127.0.0.1:9/x", 0],
+    ["ftp://t.example/x", null, 1],
+    ["not a url", null, 1],
+    ["telemetry.productive-k3s.io", null, 1],
+  ])("TELEMETRY_ENDPOINT=%p → %p", (raw, want, nWarnings) => {
+    const env: Record<string, string | undefined> = { ...base };
+    if (raw !== undefined) env.TELEMETRY_ENDPOINT = raw;
+    const { settings, warnings } = parseSettings(env);
+    expect(settings.endpoint).toBe(want);
+    expect(warnings).toHaveLength(nWarnings);
+    if (nWarnings) expect(warnings[0]).toContain("TELEMETRY_ENDPOINT");
+  });
+});
+
+describe("parseSettings: ids and typos", () => {
+  test("session and parent ids are inherited when well-formed", () => {
+    const { settings } = parseSettings({ TELEMETRY_SESSION_ID: "s-1", TELEMETRY_PARENT_RUN_ID: "cli.run:7" });
+    expect(settings.sessionId).toBe("s-1");
+    expect(settings.parentRunId).toBe("cli.run:7");
+  });
+  test("malformed ids are dropped with a warning", () => {
+    const { settings, warnings } = parseSettings({
+      TELEMETRY_SESSION_ID: "a b;rm -rf",
+      TELEMETRY_PARENT_RUN_ID: "../x",
+    });
+    expect(settings.sessionId).toBeNull();
+    expect(settings.parentRunId).toBeNull();
+    expect(warnings).toHaveLength(2);
+  });
+  test("a misspelt variable gets a did-you-mean", () => {
+    const { warnings } = parseSettings({ TELEMETRY_ENDPIONT: "x", TELEMETRY_ENABLE: "true" });
+    expect(warnings).toContain(
+      "TELEMETRY_ENDPIONT is not a pk3s telemetry variable and is ignored; did you mean TELEMETRY_ENDPOINT?",
+    );
+    expect(warnings.some((w) => w.includes("TELEMETRY_ENABLE ") && w.includes("TELEMETRY_ENABLED?"))).toBe(
+      true,
+    );
+  });
+  test("TELEMETRY_DEBUG", () => {
+    expect(parseSettings({ TELEMETRY_DEBUG: "1" }).settings.debug).toBe(true);
+    expect(parseSettings({ TELEMETRY_DEBUG: "0" }).settings.debug).toBe(false);
+    expect(parseSettings({ TELEMETRY_DEBUG: "" }).settings.debug).toBe(false);
+  });
+});
