@@ -23,7 +23,18 @@ SCRIPTS := $(notdir $(basename $(wildcard scripts/*.ts)))
 BINARIES := $(addprefix dist/pk3s-,$(SCRIPTS))
 SOURCES := $(wildcard lib/*.ts) package.json
 
-.PHONY: help setup test lint format typecheck unit build bench clean
+# The bundled default scenarios; override with SCENARIOS="a b".
+SCENARIOS ?= multipass onprem-basic onprem-basic-arm aws-single-node
+JOBS ?= 2
+LEVEL ?= static
+SCENARIO ?=
+MATRIX := "$(BUN)" scripts/run-matrix.ts
+ARTIFACTS := "$(BUN)" tools/artifacts.ts
+
+.PHONY: help setup run test lint format typecheck unit build bench clean schemas \
+	test-static test-contract test-live test-matrix-all scenario-test test-checkstatus test-clean
+
+run: test-matrix-all ## The main job: the matrix over the bundled scenarios at every level, then a summary
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -52,6 +63,37 @@ typecheck: $(DEPS) ## tsc --noEmit over scripts, lib, test, bench
 
 unit: $(DEPS) ## bun test (real processes, loopback HTTP, pseudo-terminals)
 	"$(BUN)" test --timeout 60000
+
+test-static: $(DEPS) ## Matrix of the bundled scenarios at the static level
+	$(MATRIX) static $(SCENARIOS) --jobs $(JOBS)
+
+test-contract: $(DEPS) ## Matrix of the bundled scenarios at the contract level
+	$(MATRIX) contract $(SCENARIOS) --jobs $(JOBS)
+
+test-live: $(DEPS) ## Matrix of the bundled scenarios at the live level (skips without prerequisites)
+	$(MATRIX) live $(SCENARIOS)
+
+test-matrix-all: $(DEPS) ## static, contract and live matrices (one consent question), then one line per manifest
+	@status=0; since=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
+	TELEMETRY_ENABLED=$$("$(BUN)" scripts/emit.ts consent) || exit $$?; export TELEMETRY_ENABLED; \
+	for level in static contract live; do \
+	  $(MATRIX) $$level $(SCENARIOS) --jobs $(JOBS) || status=1; echo; \
+	done; \
+	$(ARTIFACTS) status --since $$since || status=1; \
+	exit $$status
+
+scenario-test: $(DEPS) ## One scenario: make scenario-test LEVEL=static SCENARIO=multipass
+	@test -n "$(SCENARIO)" || { echo "usage: make scenario-test LEVEL=static|contract|live SCENARIO=<name>" >&2; exit 2; }
+	"$(BUN)" scripts/run-scenario.ts $(LEVEL) $(SCENARIO)
+
+test-checkstatus: $(DEPS) ## One line per manifest (result, level, scenario, duration); exit 1 on any fail
+	@$(ARTIFACTS) status
+
+test-clean: $(DEPS) ## Remove test artifacts (only SCENARIO's with SCENARIO=<name>)
+	@$(ARTIFACTS) clean $(SCENARIO)
+
+schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas
+	"$(BUN)" tools/gen-schemas.ts
 
 build: $(BINARIES) ## Compile every script into a standalone binary dist/pk3s-<script>
 

@@ -20,11 +20,16 @@ export function skipReasonFrom(output: string, scenario: string, target: string)
     const match = SKIP_LINE.exec(rawLine.replace(ANSI, ""));
     if (!match) continue;
     let reason = (match[1] ?? "").trim();
-    for (const prefix of [`${scenario} ${target}`, scenario]) {
+    // The reference prints "[SKIP] <scenario> <target>"; a bare scenario name is only dropped
+    // when followed by a colon, so "multipass not installed" keeps its first word.
+    for (const prefix of [`${scenario} ${target}`, `${scenario}:`]) {
       if (reason === prefix) reason = "";
-      else if (reason.startsWith(`${prefix} `) || reason.startsWith(`${prefix}:`)) {
-        reason = reason.slice(prefix.length + 1).trim();
-        break;
+      else if (reason.startsWith(prefix)) {
+        const rest = reason.slice(prefix.length);
+        if (prefix.endsWith(":") || /^[\s:]/.test(rest)) {
+          reason = rest.trim();
+          break;
+        }
       }
     }
     return reason.replace(/^[:\-–]\s*/, "");

@@ -1,6 +1,7 @@
 // CLI: argument parsing shared by the four scripts (node:util parseArgs, strict), the usage
 // error type (exit 2), and the main wrapper that turns errors into one clear line.
 import { parseArgs } from "node:util";
+import { LEVELS, type TestLevel } from "./event.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 
@@ -36,6 +37,14 @@ export function parseCli<T extends OptionSpec>(argv: string[], options: T) {
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ""));
   }
+}
+
+export function parseLevel(raw: string | undefined): TestLevel {
+  if (!raw) throw new UsageError("missing <level> (static, contract or live)");
+  if (!(LEVELS as readonly string[]).includes(raw)) {
+    throw new UsageError(`unknown level ${JSON.stringify(raw)}: use static, contract or live`);
+  }
+  return raw as TestLevel;
 }
 
 /** A whole number option, or a usage error naming it. */

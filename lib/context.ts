@@ -23,9 +23,9 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Interactive: stdin and stdout are terminals, and this is not CI. */
-export function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !isCI;
+/** Interactive: stdin and stdout (or the given output) are terminals, and this is not CI. */
+export function isInteractive(output: { isTTY?: boolean } = process.stdout): boolean {
+  return Boolean(process.stdin.isTTY && output.isTTY) && !isCI;
 }
 
 export function readSettings(log: Logger, env: Record<string, string | undefined> = process.env): Settings {
@@ -38,7 +38,13 @@ export function readSettings(log: Logger, env: Record<string, string | undefined
 export async function resolveExecutionConsent(
   flagRaw: string | undefined,
   settings: Settings,
-  options: { mayPrompt: boolean; log: Logger; env?: Record<string, string | undefined> },
+  options: {
+    mayPrompt: boolean;
+    log: Logger;
+    env?: Record<string, string | undefined>;
+    /** Where the prompt is drawn (default stdout). */
+    promptOutput?: NodeJS.WriteStream;
+  },
 ): Promise<Consent> {
   const flag = parseTelemetryFlag(flagRaw);
   if (flag === "invalid") throw new UsageError("--telemetry must be 'enable' or 'disable'");
@@ -47,11 +53,11 @@ export async function resolveExecutionConsent(
     flag,
     telemetryEnabled: settings.enabledRaw,
     doNotTrack: env.DO_NOT_TRACK,
-    interactive: options.mayPrompt && isInteractive(),
+    interactive: options.mayPrompt && isInteractive(options.promptOutput),
   });
   if (decision.warning) options.log.warn(decision.warning);
   if (!decision.ask) return decision.consent;
-  const yes = await askConsent();
+  const yes = await askConsent(options.promptOutput);
   return { enabled: yes, source: "prompt", reason: yes ? "operator accepted" : "operator declined" };
 }
 

@@ -6,10 +6,11 @@ import { ExitError } from "./cli.ts";
 export const PROMPT_MESSAGE =
   "Share anonymous usage telemetry for this run? (infra.command.* events: command, scenario, level, result, duration; no hosts, users, paths or IPs). The choice applies to the whole command chain, including nested productive-k3s-core bootstraps.";
 
-export async function askConsent(): Promise<boolean> {
-  const answer = await confirm({ message: PROMPT_MESSAGE, initialValue: true });
+/** Ask once. `output` is stderr when stdout is captured (e.g. `pk3s-emit consent` in a Makefile). */
+export async function askConsent(output: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+  const answer = await confirm({ message: PROMPT_MESSAGE, initialValue: true, output: output as never });
   if (isCancel(answer)) {
-    cancel("Aborted: nothing was run or written.");
+    cancel("Aborted: nothing was run or written.", { output: output as never });
     throw new ExitError("aborted at the telemetry prompt", 130);
   }
   return answer;

@@ -16,6 +16,7 @@ const USAGE = `Usage:
             [--scenario S] [--level static|contract|live] [--duration-ms N] [--run-id ID]
             [--telemetry enable|disable] [--dry-run]
   pk3s-emit env [--format shell|dotenv|json] [--include-token] [--telemetry enable|disable]
+  pk3s-emit consent [--telemetry enable|disable]
 
   <event-name> is infra.command.started, infra.command.completed, ...
   The event is queued durably and delivered in the background; pk3s-emit never waits on the
@@ -24,6 +25,8 @@ const USAGE = `Usage:
   else a new one.
   'env' prints the thirteen TELEMETRY_* variables a nested bootstrap should receive; the bearer
   token only with --include-token.
+  'consent' resolves consent once for a chain of commands (asking on stderr at a terminal) and
+  prints true or false, e.g. export TELEMETRY_ENABLED="$(pk3s-emit consent)".
 `;
 
 const OPTIONS = {
@@ -60,10 +63,19 @@ async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [subject, ...extra] = positionals;
-  if (!subject) throw new UsageError("missing <event-name> (or 'env')");
+  if (!subject) throw new UsageError("missing <event-name> (or 'env' / 'consent')");
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
 
   const settings = readSettings(log);
+  if (subject === "consent") {
+    const chosen = await resolveExecutionConsent(values.telemetry, settings, {
+      mayPrompt: true,
+      log,
+      promptOutput: process.stderr,
+    });
+    process.stdout.write(`${chosen.enabled}\n`);
+    return 0;
+  }
   const consent = await resolveExecutionConsent(values.telemetry, settings, { mayPrompt: false, log });
 
   if (subject === "env") {

@@ -45,3 +45,13 @@ describe("overallResult: fail > pass > skip", () => {
     [[], "fail"],
   ] as const)("%p → %s", (results, want) => expect(overallResult(results)).toBe(want));
 });
+
+describe("skipReasonFrom keeps reasons that start with the scenario's name", () => {
+  test.each([
+    ["[SKIP] multipass not installed", "multipass not installed"],
+    ["[SKIP] multipass: not installed", "not installed"],
+    [`[SKIP] multipass ${T}: not installed`, "not installed"],
+    [`[SKIP] multipass ${T}`, ""],
+    ["[SKIP] multipassx missing", "multipassx missing"],
+  ])("%j → %j", (line, want) => expect(skipReasonFrom(line, "multipass", T)).toBe(want));
+});

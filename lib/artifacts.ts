@@ -1,0 +1,220 @@
+// Artifacts: the anonymous test evidence of SPEC §5 — the per-scenario manifest
+// (infra-runs/<run_id>.json) and the matrix summary (<matrix_run_id>-summary.json): their valibot
+// schemas (exported as JSON Schema), the productive_k3s resolution, and the one writer that
+// sanitises, guards and writes atomically. Strict objects: only allow-listed fields exist.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as v from "valibot";
+import type { CiInfo } from "./ci.ts";
+import { ID, LEVELS, UTC_TIMESTAMP } from "./event.ts";
+import { guardValue, machineIdentifiers } from "./guard.ts";
+import { writeAtomic } from "./outbox.ts";
+import { sanitize } from "./privacy.ts";
+import type { Settings } from "./settings.ts";
+import { REPOSITORY } from "./version.ts";
+
+export const ARTIFACT_SCHEMA_VERSION = "1";
+const TEXT = v.pipe(v.string(), v.maxLength(400));
+const NAME = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/));
+const SECONDS = v.pipe(v.number(), v.minValue(0));
+export const RESULTS = ["pass", "skip", "fail"] as const;
+
+export const ProductiveK3sSchema = v.strictObject({
+  source: TEXT,
+  version: TEXT,
+  release_repo: TEXT,
+  engine: TEXT,
+  resolved_from_cluster_json: v.boolean(),
+});
+export type ProductiveK3s = v.InferOutput<typeof ProductiveK3sSchema>;
+
+export const TelemetryBlockSchema = v.strictObject({
+  share_metrics_enabled: v.boolean(),
+  anonymous_by_default: v.literal(true),
+  endpoint_configured: v.boolean(),
+  propagates_to_productive_k3s: v.literal(true),
+  max_retries: v.number(),
+  connect_timeout_seconds: v.number(),
+  request_timeout_seconds: v.number(),
+});
+export type TelemetryBlock = v.InferOutput<typeof TelemetryBlockSchema>;
+
+export const CiBlockSchema = v.strictObject({
+  provider: v.nullable(TEXT),
+  workflow: v.nullable(TEXT),
+  run_id: v.nullable(TEXT),
+});
+
+export const PhaseSchema = v.strictObject({
+  name: NAME,
+  result: v.picklist(RESULTS),
+  duration_seconds: SECONDS,
+});
+
+export const ManifestSchema = v.strictObject({
+  schema_version: v.literal(ARTIFACT_SCHEMA_VERSION),
+  repository: v.literal(REPOSITORY),
+  run_id: ID,
+  parent_run_id: v.nullable(ID),
+  session_id: ID,
+  scenario: NAME,
+  execution_kind: v.picklist(["ci", "manual"]),
+  test_level: v.picklist(LEVELS),
+  result: v.picklist(RESULTS),
+  started_at: UTC_TIMESTAMP,
+  finished_at: UTC_TIMESTAMP,
+  duration_seconds: SECONDS,
+  skip_reason: v.optional(TEXT),
+  fail_reason: v.optional(TEXT),
+  productive_k3s: ProductiveK3sSchema,
+  installation: v.strictObject({
+    environment: TEXT,
+    topology: TEXT,
+    node_count_expected: v.union([
+      v.pipe(v.number(), v.integer(), v.minValue(0)),
+      v.literal("variable"),
+      v.literal("unknown"),
+    ]),
+    bootstrap_modes_used: v.array(TEXT),
+  }),
+  features: v.record(NAME, v.boolean()),
+  phases: v.array(PhaseSchema),
+  ci: CiBlockSchema,
+  telemetry: TelemetryBlockSchema,
+});
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+
+export const ScenarioEntrySchema = v.strictObject({
+  result: v.picklist([...RESULTS, "interrupted"]),
+  run_id: v.nullable(ID),
+  duration_seconds: SECONDS,
+  skip_reason: v.optional(TEXT),
+  fail_reason: v.optional(TEXT),
+  manifest: v.nullable(v.pipe(v.string(), v.regex(/^infra-runs\/[A-Za-z0-9._:-]+\.json$/))),
+});
+export type ScenarioEntry = v.InferOutput<typeof ScenarioEntrySchema>;
+
+export const SummarySchema = v.strictObject({
+  schema_version: v.literal(ARTIFACT_SCHEMA_VERSION),
+  repository: v.literal(REPOSITORY),
+  run_id: ID,
+  parent_run_id: v.nullable(ID),
+  session_id: ID,
+  result: v.picklist(RESULTS),
+  test_level: v.picklist(LEVELS),
+  execution_kind: v.picklist(["ci", "manual"]),
+  started_at: UTC_TIMESTAMP,
+  finished_at: UTC_TIMESTAMP,
+  duration_seconds: SECONDS,
+  productive_k3s: ProductiveK3sSchema,
+  pass: v.array(NAME),
+  skip: v.array(NAME),
+  fail: v.array(NAME),
+  interrupted: v.array(NAME),
+  scenario_results: v.record(NAME, ScenarioEntrySchema),
+  ci: CiBlockSchema,
+  telemetry: TelemetryBlockSchema,
+});
+export type Summary = v.InferOutput<typeof SummarySchema>;
+
+/** TEST_ARTIFACTS_DIR, default test-artifacts/ (relative to the working directory). */
+export function artifactsDir(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): string {
+  return resolve(cwd, env.TEST_ARTIFACTS_DIR?.trim() || "test-artifacts");
+}
+
+export function manifestRelativePath(runId: string): string {
+  return `infra-runs/${runId}.json`;
+}
+
+export function telemetryBlock(settings: Settings, enabled: boolean): TelemetryBlock {
+  return {
+    share_metrics_enabled: enabled,
+    anonymous_by_default: true,
+    endpoint_configured: settings.endpoint !== null,
+    propagates_to_productive_k3s: true,
+    max_retries: settings.maxRetries,
+    connect_timeout_seconds: settings.connectTimeoutSeconds,
+    request_timeout_seconds: settings.requestTimeoutSeconds,
+  };
+}
+
+export function ciBlock(ci: CiInfo): v.InferOutput<typeof CiBlockSchema> {
+  const clean = (value: string | null) => (value === null ? null : sanitize(value));
+  return { provider: clean(ci.provider), workflow: clean(ci.workflow), run_id: clean(ci.run_id) };
+}
+
+const PK3S_DEFAULTS = { source: "unknown", version: "unknown", release_repo: "unknown", engine: "k3s" };
+const PK3S_ENV = {
+  source: "PRODUCTIVE_K3S_SOURCE",
+  version: "PRODUCTIVE_K3S_VERSION",
+  release_repo: "PRODUCTIVE_K3S_RELEASE_REPO",
+  engine: "PRODUCTIVE_K3S_ENGINE",
+} as const;
+
+/**
+ * productive_k3s metadata: from the scenario's generated/cluster.json when it has the block,
+ * else PRODUCTIVE_K3S_* variables, else defaults. Every value passes the sanitiser.
+ */
+export function resolveProductiveK3s(
+  clusterJsonPath: string | null,
+  env: Record<string, string | undefined> = process.env,
+): ProductiveK3s {
+  const fromFile = clusterJsonPath ? readClusterJson(clusterJsonPath) : null;
+  const pick = (key: keyof typeof PK3S_DEFAULTS): string => {
+    const raw = fromFile?.[key] ?? env[PK3S_ENV[key]]?.trim() ?? "";
+    return raw ? sanitize(raw) : PK3S_DEFAULTS[key];
+  };
+  return {
+    source: pick("source"),
+    version: pick("version"),
+    release_repo: pick("release_repo"),
+    engine: pick("engine"),
+    resolved_from_cluster_json: fromFile !== null,
+  };
+}
+
+function readClusterJson(path: string): Partial<Record<keyof typeof PK3S_DEFAULTS, string>> | null {
+  if (!existsSync(path)) return null;
+  try {
+    const json = JSON.parse(readFileSync(path, "utf8")) as { productive_k3s?: Record<string, unknown> };
+    const block = json.productive_k3s;
+    if (!block || typeof block !== "object") return null;
+    const out: Partial<Record<keyof typeof PK3S_DEFAULTS, string>> = {};
+    for (const key of Object.keys(PK3S_DEFAULTS) as (keyof typeof PK3S_DEFAULTS)[]) {
+      const value = block[key];
+      if (typeof value === "string" && value.trim()) out[key] = value.trim();
+    }
+    return Object.keys(out).length > 0 ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+export class ArtifactError extends Error {}
+
+/**
+ * Validate against the schema, run the final guard for this machine's identifiers, and write
+ * atomically (never half a file). Returns the path written.
+ */
+export function writeArtifact<S extends v.GenericSchema>(
+  schema: S,
+  value: v.InferInput<S>,
+  dir: string,
+  relativePath: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const parsed = v.safeParse(schema, value);
+  if (!parsed.success) {
+    const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(root)"}: ${i.message}`).join("; ");
+    throw new ArtifactError(`refusing to write ${relativePath}: ${problems}`);
+  }
+  const guarded = guardValue(parsed.output, machineIdentifiers(env)).value;
+  const path = join(dir, relativePath);
+  const folder = join(path, "..");
+  mkdirSync(folder, { recursive: true });
+  writeAtomic(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(guarded, null, 2)}\n`, 0o644);
+  return path;
+}

@@ -1,0 +1,156 @@
+// Matrix: many scenarios at one level as one Infra execution — scenario runs are children of
+// the matrix run, run N at a time (live sequential unless asked), interruptible, and always
+// concluded by one summary (<matrix_run_id>-summary.json), even when scenarios are unknown,
+// broken or interrupted.
+import {
+  ciBlock,
+  type ProductiveK3s,
+  resolveProductiveK3s,
+  type ScenarioEntry,
+  type Summary,
+  SummarySchema,
+  telemetryBlock,
+  writeArtifact,
+} from "./artifacts.ts";
+import type { CiInfo } from "./ci.ts";
+import { overallResult } from "./classify.ts";
+import type { Consent } from "./consent.ts";
+import { type Correlation, newId } from "./correlation.ts";
+import type { Emitter } from "./emitter.ts";
+import type { TestLevel } from "./event.ts";
+import { sanitizeName } from "./privacy.ts";
+import { runScenario, type ScenarioOutcome, type ScenarioSpec } from "./runner.ts";
+import type { Settings } from "./settings.ts";
+
+export interface MatrixContext {
+  settings: Settings;
+  consent: Consent;
+  correlation: Correlation;
+  emitter: Emitter;
+  ci: CiInfo;
+  artifactsDir: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface MatrixOptions {
+  level: TestLevel;
+  jobs: number;
+  signal: AbortSignal;
+  /** Called as each scenario starts and finishes (progress display). */
+  onStart?: (spec: ScenarioSpec) => void;
+  onDone?: (outcome: ScenarioOutcome) => void;
+}
+
+export interface MatrixResult {
+  summary: Summary;
+  summaryPath: string;
+  outcomes: ScenarioOutcome[];
+  interrupted: boolean;
+}
+
+export async function runMatrix(
+  specs: ScenarioSpec[],
+  ctx: MatrixContext,
+  options: MatrixOptions,
+): Promise<MatrixResult> {
+  const started = new Date();
+  const base = { command: "run-matrix", scenario: null, level: options.level };
+  ctx.emitter.emit({ ...base, name: "infra.command.started", result: "started" });
+
+  const outcomes: (ScenarioOutcome | undefined)[] = new Array(specs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length && !options.signal.aborted) {
+      const index = next++;
+      const spec = specs[index] as ScenarioSpec;
+      options.onStart?.(spec);
+      const correlation = {
+        sessionId: ctx.correlation.sessionId,
+        runId: newId(),
+        parentRunId: ctx.correlation.runId,
+      };
+      const outcome = await runScenario(
+        spec,
+        { ...ctx, correlation, command: "run-scenario" },
+        { stream: options.level === "live" && options.jobs === 1, signal: options.signal },
+      );
+      outcomes[index] = outcome;
+      options.onDone?.(outcome);
+    }
+  };
+  const workers = Math.max(1, Math.min(options.jobs, specs.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  const finished = new Date();
+  const scenarioResults: Record<string, ScenarioEntry> = {};
+  const lists = {
+    pass: [] as string[],
+    skip: [] as string[],
+    fail: [] as string[],
+    interrupted: [] as string[],
+  };
+  let productiveK3s: ProductiveK3s | null = null;
+  specs.forEach((spec, i) => {
+    const outcome = outcomes[i];
+    const name = sanitizeName(spec.name);
+    if (!outcome || outcome.interrupted) {
+      lists.interrupted.push(name);
+      scenarioResults[name] = {
+        result: "interrupted",
+        run_id: outcome?.runId ?? null,
+        duration_seconds: outcome?.durationSeconds ?? 0,
+        manifest: outcome?.manifestPath ?? null,
+      };
+      return;
+    }
+    lists[outcome.result].push(name);
+    scenarioResults[name] = {
+      result: outcome.result,
+      run_id: outcome.runId,
+      duration_seconds: outcome.durationSeconds,
+      ...(outcome.skipReason !== undefined ? { skip_reason: outcome.skipReason } : {}),
+      ...(outcome.failReason !== undefined ? { fail_reason: outcome.failReason } : {}),
+      manifest: outcome.manifestPath,
+    };
+    if (!productiveK3s && outcome.productiveK3s.resolved_from_cluster_json)
+      productiveK3s = outcome.productiveK3s;
+  });
+
+  const interrupted = options.signal.aborted;
+  const result =
+    lists.interrupted.length > 0
+      ? "fail"
+      : overallResult(outcomes.filter((o) => o !== undefined).map((o) => o.result));
+  const summary: Summary = {
+    schema_version: "1",
+    repository: "productive-k3s-infra",
+    run_id: ctx.correlation.runId,
+    parent_run_id: ctx.correlation.parentRunId,
+    session_id: ctx.correlation.sessionId,
+    result,
+    test_level: options.level,
+    execution_kind: ctx.ci.execution_kind,
+    started_at: started.toISOString(),
+    finished_at: finished.toISOString(),
+    duration_seconds: Number(((finished.getTime() - started.getTime()) / 1000).toFixed(3)),
+    productive_k3s: productiveK3s ?? resolveProductiveK3s(null, ctx.env),
+    ...lists,
+    scenario_results: scenarioResults,
+    ci: ciBlock(ctx.ci),
+    telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
+  };
+  const summaryPath = writeArtifact(
+    SummarySchema,
+    summary,
+    ctx.artifactsDir,
+    `${ctx.correlation.runId}-summary.json`,
+    ctx.env,
+  );
+  ctx.emitter.emit({
+    ...base,
+    name: "infra.command.completed",
+    result: result === "pass" ? "success" : result === "skip" ? "skipped" : "failed",
+    durationMs: finished.getTime() - started.getTime(),
+  });
+  return { summary, summaryPath, outcomes: outcomes.filter((o) => o !== undefined), interrupted };
+}

@@ -1,0 +1,247 @@
+// Runner: one scenario execution — `make -C <dir> <target>` with the propagated environment,
+// classified (classify.ts), recorded as an anonymous manifest (artifacts.ts) and reported as
+// infra.command.started/completed events (emitter.ts). Shared by run-scenario and run-matrix.
+import { join, resolve } from "node:path";
+import {
+  ciBlock,
+  type Manifest,
+  ManifestSchema,
+  manifestRelativePath,
+  type ProductiveK3s,
+  resolveProductiveK3s,
+  telemetryBlock,
+  writeArtifact,
+} from "./artifacts.ts";
+import type { CiInfo } from "./ci.ts";
+import { classify, type ScenarioResult } from "./classify.ts";
+import type { Consent } from "./consent.ts";
+import type { Correlation } from "./correlation.ts";
+import type { Emitter } from "./emitter.ts";
+import type { TestLevel } from "./event.ts";
+import { sanitize, sanitizeName } from "./privacy.ts";
+import { childEnv, propagatedSet } from "./propagation.ts";
+import { type ScenarioDefinition, scenarioMetadata } from "./scenario.ts";
+import type { Settings } from "./settings.ts";
+
+export interface ScenarioSpec {
+  /** The name as given; recorded only through sanitizeName. */
+  name: string;
+  level: TestLevel;
+  /** Absolute scenario directory, or null when it could not be resolved. */
+  dir: string | null;
+  definition: ScenarioDefinition | null;
+  target: string;
+  makeArgs: string[];
+  /** Why the scenario could not be resolved (unknown name, broken definition). */
+  problem?: string;
+}
+
+export interface RunnerContext {
+  settings: Settings;
+  consent: Consent;
+  /** This scenario execution's own ids (its parent is the caller: CLI or matrix). */
+  correlation: Correlation;
+  emitter: Emitter;
+  ci: CiInfo;
+  artifactsDir: string;
+  env: Record<string, string | undefined>;
+  /** The command reported in events: run-scenario (also under a matrix). */
+  command: string;
+}
+
+export interface RunIo {
+  /** Live level: stream output as it happens (and keep the terminal's process group). */
+  stream: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ScenarioOutcome {
+  name: string;
+  target: string;
+  result: ScenarioResult;
+  interrupted: boolean;
+  runId: string;
+  durationSeconds: number;
+  skipReason?: string;
+  failReason?: string;
+  manifestPath: string;
+  productiveK3s: ProductiveK3s;
+  /** Captured output (static/contract), shown to the operator on failure; never recorded. */
+  output: string;
+}
+
+const EVENT_RESULT = { pass: "success", skip: "skipped", fail: "failed" } as const;
+const KILL_GRACE_MS = 2_000;
+
+interface MakeRun {
+  exitCode: number | null;
+  output: string;
+  interrupted: boolean;
+}
+
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  chunks: string[],
+  echo: ((text: string) => void) | null,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    const text = decoder.decode(chunk, { stream: true });
+    chunks.push(text);
+    echo?.(text);
+  }
+}
+
+async function runMake(
+  spec: ScenarioSpec,
+  dir: string,
+  env: Record<string, string>,
+  io: RunIo,
+): Promise<MakeRun> {
+  if (io.signal?.aborted) return { exitCode: null, output: "", interrupted: true };
+  const proc = Bun.spawn(["make", "--no-print-directory", "-C", dir, spec.target, ...spec.makeArgs], {
+    env,
+    stdin: io.stream ? "inherit" : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    // Captured levels get their own process group so an interrupt can stop the whole tree.
+    detached: !io.stream,
+  });
+  let interrupted = false;
+  const stop = () => {
+    interrupted = true;
+    const target = io.stream ? proc.pid : -proc.pid;
+    try {
+      process.kill(target, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    setTimeout(() => {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, KILL_GRACE_MS).unref();
+  };
+  io.signal?.addEventListener("abort", stop, { once: true });
+  const chunks: string[] = [];
+  await Promise.all([
+    collect(proc.stdout, chunks, io.stream ? (t) => process.stdout.write(t) : null),
+    collect(proc.stderr, chunks, io.stream ? (t) => process.stderr.write(t) : null),
+  ]);
+  const exitCode = await proc.exited;
+  io.signal?.removeEventListener("abort", stop);
+  return { exitCode, output: chunks.join(""), interrupted };
+}
+
+/** Where the scenario's bootstrap left cluster.json (GENERATED_DIR, default <dir>/generated). */
+function clusterJsonPath(dir: string, env: Record<string, string | undefined>): string {
+  const generated = env.GENERATED_DIR?.trim();
+  return join(generated ? resolve(dir, generated) : join(dir, "generated"), "cluster.json");
+}
+
+export async function runScenario(
+  spec: ScenarioSpec,
+  ctx: RunnerContext,
+  io: RunIo,
+): Promise<ScenarioOutcome> {
+  const name = sanitizeName(spec.name);
+  const started = new Date();
+  const eventBase = { command: ctx.command, scenario: name, level: spec.level };
+  ctx.emitter.emit({ ...eventBase, name: "infra.command.started", result: "started" }, ctx.correlation);
+
+  let run: MakeRun = { exitCode: null, output: "", interrupted: false };
+  if (spec.dir) {
+    const env = childEnv(ctx.env, propagatedSet(ctx.settings, ctx.consent, ctx.correlation));
+    run = await runMake(spec, spec.dir, env, io);
+  }
+  const finished = new Date();
+  const durationSeconds = Math.max(0, (finished.getTime() - started.getTime()) / 1000);
+
+  let result: ScenarioResult;
+  let skipReason: string | undefined;
+  let failReason: string | undefined;
+  if (!spec.dir) {
+    result = "fail";
+    failReason = sanitize(spec.problem ?? "scenario could not be resolved");
+  } else if (run.interrupted) {
+    result = "fail";
+    failReason = "interrupted";
+  } else {
+    const classified = classify(run.exitCode, run.output, spec.name, spec.target);
+    result = classified.result;
+    if (result === "skip") skipReason = sanitize(classified.skipReason ?? "skipped");
+    if (result === "fail") failReason = `make exited with code ${run.exitCode}`;
+  }
+
+  const metadata = scenarioMetadata(spec.definition, spec.level);
+  const manifest: Manifest = {
+    schema_version: "1",
+    repository: "productive-k3s-infra",
+    run_id: ctx.correlation.runId,
+    parent_run_id: ctx.correlation.parentRunId,
+    session_id: ctx.correlation.sessionId,
+    scenario: name,
+    execution_kind: ctx.ci.execution_kind,
+    test_level: spec.level,
+    result,
+    started_at: started.toISOString(),
+    finished_at: finished.toISOString(),
+    duration_seconds: Number(durationSeconds.toFixed(3)),
+    ...(skipReason !== undefined ? { skip_reason: skipReason } : {}),
+    ...(failReason !== undefined ? { fail_reason: failReason } : {}),
+    productive_k3s: resolveProductiveK3s(spec.dir ? clusterJsonPath(spec.dir, ctx.env) : null, ctx.env),
+    installation: {
+      environment: sanitize(metadata.installation.environment),
+      topology: sanitize(metadata.installation.topology),
+      node_count_expected: metadata.installation.node_count_expected,
+      bootstrap_modes_used: metadata.installation.bootstrap_modes_used.map((m) => sanitize(m)),
+    },
+    features: Object.fromEntries(Object.entries(metadata.features).map(([k, on]) => [sanitizeName(k), on])),
+    phases: [
+      { name: sanitizeName(spec.target), result, duration_seconds: Number(durationSeconds.toFixed(3)) },
+    ],
+    ci: ciBlock(ctx.ci),
+    telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
+  };
+  const relative = manifestRelativePath(ctx.correlation.runId);
+  writeArtifact(ManifestSchema, manifest, ctx.artifactsDir, relative, ctx.env);
+
+  ctx.emitter.emit(
+    {
+      ...eventBase,
+      name: "infra.command.completed",
+      result: EVENT_RESULT[result],
+      durationMs: durationSeconds * 1000,
+    },
+    ctx.correlation,
+  );
+  return {
+    name,
+    target: spec.target,
+    result,
+    interrupted: run.interrupted,
+    runId: ctx.correlation.runId,
+    durationSeconds: manifest.duration_seconds,
+    ...(skipReason !== undefined ? { skipReason } : {}),
+    ...(failReason !== undefined ? { failReason } : {}),
+    manifestPath: relative,
+    productiveK3s: manifest.productive_k3s,
+    output: run.output,
+  };
+}
+
+/** The reference's result line: `[PASS] <scenario> <target>`, then `: <reason>` on skip/fail. */
+export function resultLine(
+  outcome: Pick<ScenarioOutcome, "name" | "target" | "result" | "skipReason" | "failReason">,
+): string {
+  const tag = `[${outcome.result.toUpperCase()}]`;
+  const why =
+    outcome.result === "skip"
+      ? outcome.skipReason
+      : outcome.result === "fail"
+        ? outcome.failReason
+        : undefined;
+  return `${tag} ${outcome.name} ${outcome.target}${why ? `: ${why}` : ""}`;
+}

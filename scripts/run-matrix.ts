@@ -1,0 +1,144 @@
+#!/usr/bin/env bun
+// pk3s-run-matrix: run many scenarios at one level as one execution — one manifest each, one
+// root summary, telemetry consent resolved once for the whole chain.
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { spinner } from "@clack/prompts";
+import { artifactsDir } from "../lib/artifacts.ts";
+import { detectCi } from "../lib/ci.ts";
+import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli.ts";
+import { isInteractive, startExecution } from "../lib/context.ts";
+import { Emitter } from "../lib/emitter.ts";
+import type { TestLevel } from "../lib/event.ts";
+import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
+import type { Logger } from "../lib/log.ts";
+import { runMatrix } from "../lib/matrix.ts";
+import { junitXml, markdownTable, summaryText } from "../lib/reports.ts";
+import { resultLine, type ScenarioOutcome, type ScenarioSpec } from "../lib/runner.ts";
+import { bundledScenariosDir, resolveScenario, ScenarioError, scenarioTarget } from "../lib/scenario.ts";
+
+const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parallel-live] [--scenarios-dir DIR]
+                       [--junit FILE] [--telemetry enable|disable]
+
+  Runs scenario-test-<level> of every scenario (static, contract or live), writes one manifest per
+  scenario under $TEST_ARTIFACTS_DIR/infra-runs/ and one $TEST_ARTIFACTS_DIR/<run_id>-summary.json.
+  --jobs N         run N static/contract scenarios at a time (live stays sequential unless
+                   --parallel-live is given)
+  --junit FILE     also write JUnit XML
+  With GITHUB_STEP_SUMMARY set, a Markdown table of results is appended to it.
+  Exit 0 when nothing failed, 1 when a scenario failed, 2 on usage errors, 130 when interrupted.
+`;
+
+const OPTIONS = {
+  jobs: { type: "string", short: "j" },
+  "parallel-live": { type: "boolean" },
+  "scenarios-dir": { type: "string" },
+  junit: { type: "string" },
+} as const;
+
+/** Resolve each name; an unknown or broken scenario becomes a recorded failure, not an abort. */
+function specsFor(level: TestLevel, names: string[], scenariosDir: string | undefined): ScenarioSpec[] {
+  const bundledDir = bundledScenariosDir();
+  return names.map((name) => {
+    const target = scenarioTarget(level);
+    try {
+      const resolved = resolveScenario(name, { scenariosDir, env: process.env, bundledDir });
+      return { name, level, dir: resolved.dir, definition: resolved.definition, target, makeArgs: [] };
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      return { name, level, dir: null, definition: null, target, makeArgs: [], problem: error.message };
+    }
+  });
+}
+
+/** Progress: a clack spinner at a terminal, plain lines elsewhere (CI, pipes). */
+function progress(total: number, level: TestLevel, interactive: boolean) {
+  const running = new Set<string>();
+  let done = 0;
+  const spin = interactive ? spinner() : null;
+  const message = () =>
+    `${level}: ${done}/${total} done${running.size ? ` — running ${[...running].join(", ")}` : ""}`;
+  spin?.start(message());
+  return {
+    start(spec: ScenarioSpec) {
+      running.add(spec.name);
+      spin?.message(message());
+    },
+    done(outcome: ScenarioOutcome, print: () => void) {
+      running.delete(outcome.name);
+      done++;
+      if (spin) {
+        spin.clear();
+        print();
+        if (done < total) spin.start(message());
+      } else print();
+    },
+    stop() {
+      if (spin && done < total) spin.clear();
+    },
+  };
+}
+
+async function main(argv: string[], log: Logger): Promise<number> {
+  await runBackgroundFlushIfAsked(argv);
+  const { values, positionals } = parseCli(argv, OPTIONS);
+  const [levelRaw, ...rawNames] = positionals;
+  const level = parseLevel(levelRaw);
+  if (rawNames.length === 0) throw new UsageError("give at least one scenario");
+  const names = [...new Set(rawNames)];
+  if (names.length < rawNames.length) log.warn("duplicate scenario names given; each runs once");
+  const jobsAsked = intOption("jobs", values.jobs, 1, 64) ?? 1;
+  const jobs = level === "live" && !values["parallel-live"] ? 1 : jobsAsked;
+
+  const ctx = await startExecution({ flag: values.telemetry, mayPrompt: true, log });
+  const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
+  const specs = specsFor(level, names, values["scenarios-dir"]);
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const interactive = isInteractive();
+  const show = progress(specs.length, level, interactive && !(level === "live" && jobs === 1));
+  const result = await runMatrix(
+    specs,
+    { ...ctx, emitter, ci: detectCi(), artifactsDir: artifactsDir(), env: process.env },
+    {
+      level,
+      jobs,
+      signal: abort.signal,
+      onStart: (spec) => show.start(spec),
+      onDone: (outcome) =>
+        show.done(outcome, () => {
+          if (outcome.result === "fail" && outcome.output && !outcome.interrupted) {
+            process.stderr.write(`----- ${outcome.name} ${outcome.target} output -----\n${outcome.output}`);
+            if (!outcome.output.endsWith("\n")) process.stderr.write("\n");
+          }
+          process.stdout.write(`${resultLine(outcome)}\n`);
+        }),
+    },
+  );
+  show.stop();
+
+  if (values.junit) {
+    const file = resolve(values.junit);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, junitXml(result.summary));
+  }
+  const stepSummary = process.env.GITHUB_STEP_SUMMARY?.trim();
+  if (stepSummary) {
+    try {
+      appendFileSync(stepSummary, markdownTable(result.summary));
+    } catch (error) {
+      log.warn(`could not append to GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
+    }
+  }
+  const shown = relative(process.cwd(), result.summaryPath);
+  process.stdout.write(summaryText(result.summary, shown.startsWith("..") ? result.summaryPath : shown));
+  await emitter.settle();
+  if (result.interrupted) throw new ExitError("interrupted: the summary records what finished", 130);
+  return result.summary.result === "fail" ? 1 : 0;
+}
+
+if (import.meta.main) await runMain("pk3s-run-matrix", USAGE, main);

@@ -1,0 +1,116 @@
+#!/usr/bin/env bun
+// pk3s-run-scenario: run one scenario's test target at one level, write its anonymous manifest,
+// report it as telemetry events when enabled, and print [PASS]/[SKIP]/[FAIL].
+import { artifactsDir } from "../lib/artifacts.ts";
+import { detectCi } from "../lib/ci.ts";
+import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli.ts";
+import { startExecution } from "../lib/context.ts";
+import { Emitter } from "../lib/emitter.ts";
+import type { TestLevel } from "../lib/event.ts";
+import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
+import type { Logger } from "../lib/log.ts";
+import { resultLine, runScenario, type ScenarioSpec } from "../lib/runner.ts";
+import {
+  bundledScenariosDir,
+  readScenarioDefinition,
+  resolveScenario,
+  ScenarioError,
+  scenarioTarget,
+} from "../lib/scenario.ts";
+
+const USAGE = `Usage:
+  pk3s-run-scenario <level> <scenario> [--dir DIR] [--target T] [--scenarios-dir DIR]
+                    [--telemetry enable|disable] [-- make-args...]
+  pk3s-run-scenario <level> <scenario> <scenario-dir> <target> [make-args...]   (reference form)
+
+  <level> is static, contract or live. Runs 'make -C <dir> <target>' (default target
+  scenario-test-<level>) with the telemetry context propagated, writes
+  $TEST_ARTIFACTS_DIR/infra-runs/<run_id>.json and prints [PASS], [SKIP] or [FAIL].
+  Exit 0 on pass and skip, 1 on fail, 2 on usage errors, 130 when interrupted.
+`;
+
+const OPTIONS = {
+  dir: { type: "string" },
+  target: { type: "string" },
+  "scenarios-dir": { type: "string" },
+} as const;
+
+/** Resolve the scenario; an unresolvable one becomes a spec with a problem (recorded as fail). */
+function scenarioSpec(
+  level: TestLevel,
+  name: string,
+  options: { dir?: string; target?: string; scenariosDir?: string; makeArgs: string[] },
+): ScenarioSpec {
+  const target = options.target ?? scenarioTarget(level);
+  if (options.dir) {
+    return {
+      name,
+      level,
+      dir: options.dir,
+      definition: readScenarioDefinition(name, options.dir),
+      target,
+      makeArgs: options.makeArgs,
+    };
+  }
+  const resolved = resolveScenario(name, {
+    scenariosDir: options.scenariosDir,
+    env: process.env,
+    bundledDir: bundledScenariosDir(),
+  });
+  return {
+    name,
+    level,
+    dir: resolved.dir,
+    definition: resolved.definition,
+    target,
+    makeArgs: options.makeArgs,
+  };
+}
+
+async function main(argv: string[], log: Logger): Promise<number> {
+  await runBackgroundFlushIfAsked(argv);
+  const { values, positionals } = parseCli(argv, OPTIONS);
+  const [levelRaw, name, ...rest] = positionals;
+  const level = parseLevel(levelRaw);
+  if (!name) throw new UsageError("missing <scenario>");
+  // Reference form: <level> <scenario> <scenario-dir> <target> [make-args...]
+  const reference = rest.length >= 2 && !values.dir && !values.target && !argv.includes("--");
+  const options = reference
+    ? { dir: rest[0] as string, target: rest[1] as string, makeArgs: rest.slice(2) }
+    : { dir: values.dir, target: values.target, scenariosDir: values["scenarios-dir"], makeArgs: rest };
+
+  let spec: ScenarioSpec;
+  try {
+    spec = scenarioSpec(level, name, options);
+  } catch (error) {
+    if (error instanceof ScenarioError && error.kind === "invalid-name") throw new UsageError(error.message);
+    if (error instanceof ScenarioError && error.kind === "unknown") throw new UsageError(error.message);
+    throw error;
+  }
+
+  const ctx = await startExecution({ flag: values.telemetry, mayPrompt: true, log });
+  const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const outcome = await runScenario(
+    spec,
+    {
+      ...ctx,
+      emitter,
+      ci: detectCi(),
+      artifactsDir: artifactsDir(),
+      env: process.env,
+      command: "run-scenario",
+    },
+    { stream: level === "live", signal: abort.signal },
+  );
+  if (outcome.result === "fail" && outcome.output && level !== "live") process.stderr.write(outcome.output);
+  process.stdout.write(`${resultLine(outcome)}\n`);
+  await emitter.settle();
+  if (outcome.interrupted) throw new ExitError("interrupted", 130);
+  return outcome.result === "fail" ? 1 : 0;
+}
+
+if (import.meta.main) await runMain("pk3s-run-scenario", USAGE, main);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bun
+// Artifact housekeeping behind `make test-checkstatus` and `make test-clean`:
+//   status [--since T] one line per manifest (result, level, scenario, duration); exit 1 on any fail
+//   clean [SCENARIO]  remove all artifacts, or only that scenario's manifests and generated/ dir
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
+import { artifactsDir, type Manifest, ManifestSchema } from "../lib/artifacts.ts";
+import { bundledScenariosDir } from "../lib/scenario.ts";
+
+const dir = artifactsDir();
+const runsDir = join(dir, "infra-runs");
+
+function manifests(): Array<{ file: string; manifest: Manifest | null }> {
+  if (!existsSync(runsDir)) return [];
+  return readdirSync(runsDir)
+    .filter((f) => f.endsWith(".json"))
+    .map((file) => {
+      try {
+        const parsed = v.safeParse(ManifestSchema, JSON.parse(readFileSync(join(runsDir, file), "utf8")));
+        return { file, manifest: parsed.success ? parsed.output : null };
+      } catch {
+        return { file, manifest: null };
+      }
+    });
+}
+
+function status(since: string | undefined): number {
+  const all = manifests()
+    .filter(({ manifest }) => !since || !manifest || manifest.started_at >= since)
+    .sort((a, b) => (a.manifest?.started_at ?? "").localeCompare(b.manifest?.started_at ?? ""));
+  if (all.length === 0) {
+    console.log("no manifests under test-artifacts/infra-runs/ (run make test-static first)");
+    return 0;
+  }
+  let failed = 0;
+  for (const { file, manifest } of all) {
+    if (!manifest) {
+      failed++;
+      console.log(`INVALID  ${file}`);
+      continue;
+    }
+    if (manifest.result === "fail") failed++;
+    const why = manifest.skip_reason ?? manifest.fail_reason;
+    console.log(
+      `${manifest.result.toUpperCase().padEnd(8)} ${manifest.test_level.padEnd(9)} ${manifest.scenario.padEnd(20)} ${manifest.duration_seconds.toFixed(2).padStart(8)}s${why ? `  ${why}` : ""}`,
+    );
+  }
+  console.log(`${all.length} manifest(s), ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+function clean(scenario: string | undefined): number {
+  if (!scenario) {
+    if (existsSync(dir)) {
+      for (const entry of readdirSync(dir))
+        if (entry !== ".gitkeep") rmSync(join(dir, entry), { recursive: true, force: true });
+    }
+    console.log("removed all test artifacts");
+    return 0;
+  }
+  let removed = 0;
+  for (const { file, manifest } of manifests()) {
+    if (manifest?.scenario === scenario) {
+      rmSync(join(runsDir, file));
+      removed++;
+    }
+  }
+  const generated = join(bundledScenariosDir(), scenario, "generated");
+  if (!scenario.includes("/") && !scenario.includes("..") && existsSync(generated))
+    rmSync(generated, { recursive: true });
+  console.log(`removed ${removed} manifest(s) of ${scenario}`);
+  return 0;
+}
+
+const [command, arg, value] = process.argv.slice(2);
+if (command === "status") process.exit(status(arg === "--since" ? value : undefined));
+else if (command === "clean") process.exit(clean(arg?.trim() || undefined));
+else {
+  console.error("usage: bun tools/artifacts.ts status | clean [SCENARIO]");
+  process.exit(2);
+}
