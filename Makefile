@@ -97,9 +97,9 @@ schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas
 
 build: $(BINARIES) ## Compile every script into a standalone binary dist/pk3s-<script>
 
-dist/pk3s-%: scripts/%.ts $(SOURCES) $(DEPS)
+dist/pk3s-%: scripts/%.ts $(SOURCES) $(DEPS) Makefile
 	@mkdir -p dist
-	"$(BUN)" build --compile --minify --bytecode "$<" --outfile "$@"
+	"$(BUN)" build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig "$<" --outfile "$@"
 
 bench: build ## Print performance figures (medians) against same-run baselines
 	@for f in bench/*.bench.ts; do "$(BUN)" "$$f" || exit 1; done
