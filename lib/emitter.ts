@@ -7,8 +7,10 @@ import type { Correlation } from "./correlation.ts";
 import { deliver, requestHeaders } from "./delivery.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./flusher.ts";
+import { guardValue, type Identifier, machineIdentifiers } from "./guard.ts";
 import type { Logger } from "./log.ts";
 import { Outbox } from "./outbox.ts";
+import { sanitizeName } from "./privacy.ts";
 import type { Settings } from "./settings.ts";
 
 /** How long a finishing command waits for its own in-flight deliveries. */
@@ -48,6 +50,7 @@ export class Emitter {
   private readonly abort = new AbortController();
   private undelivered = 0;
   private readonly warned = new Set<string>();
+  private identifiers: Identifier[] | null = null;
 
   constructor(
     private readonly settings: Settings,
@@ -65,12 +68,27 @@ export class Emitter {
   /** Build, validate, queue and start delivering one event. Returns it (null when disabled). */
   emit(fields: EmitFields, correlation: Correlation = this.correlation): TelemetryEvent | null {
     if (!this.consent.enabled) return null;
+    // Names are the only caller-given strings in an event: sanitised, then the final guard
+    // for this machine's own identifiers, then reduced to identifiers again.
+    this.identifiers ??= machineIdentifiers();
+    const ids = this.identifiers;
+    const clean = (name: string) => sanitizeName(guardValue(sanitizeName(name), ids).value);
     const event = buildEvent({
       ...fields,
+      command: clean(fields.command),
+      scenario: fields.scenario == null ? null : clean(fields.scenario),
       sessionId: correlation.sessionId,
       runId: correlation.runId,
       parentRunId: correlation.parentRunId,
     });
+    // A field that carries the token (e.g. a scenario name set from the wrong variable) would
+    // put it on disk, on stdout (preview) and in the body: drop the event, never the command.
+    if (this.settings.token && JSON.stringify(event).includes(this.settings.token)) {
+      this.options.log.warn(
+        "an event field contains the bearer token: the event is dropped, not queued or sent",
+      );
+      return null;
+    }
     if (this.options.dryRun || this.settings.debug) {
       (this.options.write ?? ((t) => process.stdout.write(t)))(preview(event, this.settings));
       return event;

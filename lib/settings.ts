@@ -5,6 +5,7 @@
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as v from "valibot";
+import { sanitize } from "./privacy.ts";
 import { DEFAULT_USER_AGENT } from "./version.ts";
 
 export const DEFAULT_ENDPOINT = "https://telemetry.productive-k3s.io/telemetry";
@@ -169,11 +170,20 @@ const TEXT_FIELDS = {
   },
 } satisfies Record<string, Field<string>>;
 
+/**
+ * An id we may record: 1-128 of [A-Za-z0-9._:-], and nothing the sanitiser would take for a
+ * host, address or account (it may only have recognised UUIDs in it).
+ */
+export function isOpaqueId(value: string): boolean {
+  return ID_PATTERN.test(value) && !/<(?!id>)[a-z-]+>/.test(sanitize(value));
+}
+
 function parseId(env: Env, name: PropagatedVariable, warnings: string[], instead: string): string | null {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return null;
-  if (ID_PATTERN.test(raw.trim())) return raw.trim();
-  warnings.push(`${name} must be 1-128 letters, digits or ._:- characters; ${instead}`);
+  const value = raw.trim();
+  if (isOpaqueId(value)) return value;
+  warnings.push(`${name} must be an opaque id of 1-128 letters, digits or ._:- characters; ${instead}`);
   return null;
 }
 

@@ -10,6 +10,7 @@ import { COMMAND_RESULTS, type CommandResult, describeIssues, LEVELS, type TestL
 import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
 import type { Logger } from "../lib/log.ts";
 import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/propagation.ts";
+import { isOpaqueId } from "../lib/settings.ts";
 
 const USAGE = `Usage:
   pk3s-emit <event-name> --command NAME --result started|success|failed|skipped
@@ -93,6 +94,11 @@ async function main(argv: string[], log: Logger): Promise<number> {
 
   const correlation = correlate(settings);
   const runId = values["run-id"] ?? process.env.TELEMETRY_RUN_ID?.trim();
+  if (runId && !isOpaqueId(runId)) {
+    throw new UsageError(
+      "--run-id / TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address)",
+    );
+  }
   if (runId) correlation.runId = runId;
 
   const emitter = new Emitter(settings, consent, correlation, { dryRun: values["dry-run"] === true, log });

@@ -129,3 +129,15 @@ describe("parseSettings: ids and typos", () => {
     expect(parseSettings({ TELEMETRY_DEBUG: "" }).settings.debug).toBe(false);
   });
 });
+
+describe("parseSettings: inherited ids must be opaque", () => {
+  test.each(["node-a.corp.example.com", "10.20.30.40", "123456789012"])("%p is refused", (raw) => {
+    const { settings, warnings } = parseSettings({ TELEMETRY_SESSION_ID: raw });
+    expect(settings.sessionId).toBeNull();
+    expect(warnings[0]).toContain("TELEMETRY_SESSION_ID");
+  });
+  test("a UUID is an opaque id and kept", () => {
+    const id = "01a21555-5cb1-75a1-96f7-7f23e522533a";
+    expect(parseSettings({ TELEMETRY_PARENT_RUN_ID: id }).settings.parentRunId).toBe(id);
+  });
+});
