@@ -1,0 +1,430 @@
+// Guard: the final check of SPEC §5. Before an artifact is written or a request is sent, the
+// object (guardValue) or its serialised JSON (guardText) is searched for this machine's own
+// identifiers — host name, user name, home directory, interface addresses and MACs, the
+// telemetry token — and every occurrence is replaced with its placeholder. sanitize() (privacy.ts)
+// handles the shapes of identifying values; the guard catches the exact values of this machine,
+// whatever their shape (a one-word host name, a user name in a file name).
+//
+// Owns: collecting the identifiers (machineIdentifiers) and replacing them. Nothing here prints
+// or returns an identifier's value in a message; an Identifier's `value` is non-enumerable, so
+// JSON.stringify, console.log and Bun.inspect of identifiers show only kind and placeholder.
+//
+// Matching:
+//   - home directory and secrets: plain substrings (home case-insensitively);
+//   - IP addresses: substrings that are not part of a longer number/address (10.0.0.1 is not
+//     replaced inside 10.0.0.15); IPv6 also in its fully expanded form, and without %zone;
+//   - MACs: case-insensitive, ":" and "-" forms;
+//   - host and user names: whole words, case-insensitively, where a word boundary is anything
+//     but a letter or digit (so "alice" is caught in "alice-laptop" and "alice_test").
+// Every value is also matched in its JSON-escaped and double-escaped forms (C:\\Users\\bob), and
+// a Windows home with "/" separators too, so embedded serialised JSON is covered.
+//
+// Dropped identifiers (not identifying, and replacing them would destroy ordinary JSON): values
+// shorter than 3 characters; generic host names (localhost …); generic and service user names
+// (root, admin, runner, ubuntu, ec2-user, vagrant, nobody … — a default account names no one);
+// generic home directories (/, /root, /home, /tmp, C:\); words of this project's own vocabulary
+// and placeholder names (k3s, cluster, scenario, host, path …), which appear in every artifact.
+// The list is sorted longest first so /home/alice is replaced before alice.
+import * as os from "node:os";
+import type { Placeholder } from "./privacy.ts";
+
+export type IdentifierKind = "host" | "user" | "home" | "ip" | "mac" | "secret";
+
+export interface Identifier {
+  readonly kind: IdentifierKind;
+  readonly placeholder: Placeholder;
+  /** The identifying value. Non-enumerable: never serialised or printed. */
+  readonly value: string;
+}
+
+export const IDENTIFIER_PLACEHOLDERS: Readonly<Record<IdentifierKind, Placeholder>> = {
+  host: "<host>",
+  user: "<user>",
+  home: "<path>",
+  ip: "<ip>",
+  mac: "<mac>",
+  secret: "<secret>",
+};
+
+const MIN_LENGTH = 3;
+
+/** Words never treated as identifiers (see the header comment). */
+export const GENERIC_WORDS: ReadonlySet<string> = new Set([
+  // host names
+  "localhost",
+  "localhost.localdomain",
+  "localdomain",
+  "ip6-localhost",
+  "ip6-loopback",
+  "(none)",
+  "none",
+  "unknown",
+  // generic and service accounts
+  "root",
+  "admin",
+  "administrator",
+  "user",
+  "users",
+  "runner",
+  "ubuntu",
+  "debian",
+  "centos",
+  "fedora",
+  "alpine",
+  "ec2-user",
+  "vagrant",
+  "docker",
+  "node",
+  "nobody",
+  "guest",
+  "default",
+  "public",
+  "system",
+  "test",
+  "build",
+  "builder",
+  "app",
+  "www-data",
+  "jenkins",
+  "codespace",
+  "vscode",
+  "github",
+  "gitlab-runner",
+  "circleci",
+  "travis",
+  // this project's vocabulary, which appears in every artifact and event
+  "k3s",
+  "infra",
+  "core",
+  "cli",
+  "telemetry",
+  "scenario",
+  "scenarios",
+  "cluster",
+  "server",
+  "agent",
+  "master",
+  "worker",
+  "rancher",
+  "longhorn",
+  "registry",
+  "multipass",
+  "onprem",
+  "aws",
+  "live",
+  "static",
+  "contract",
+  "pass",
+  "fail",
+  "skip",
+  "manual",
+  "true",
+  "false",
+  "null",
+  "productive",
+  // placeholder names
+  "ip",
+  "host",
+  "path",
+  "secret",
+  "mac",
+  "url",
+  "email",
+  "id",
+  "arn",
+  "account-id",
+  "access-key",
+  "ssh-target",
+]);
+
+const GENERIC_HOMES: ReadonlySet<string> = new Set([
+  "/",
+  "/root",
+  "/home",
+  "/tmp",
+  "/var/empty",
+  "/nonexistent",
+  "c:",
+  "c:\\",
+  "c:/",
+]);
+
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/** An identifier whose value is hidden from JSON.stringify, console.log and Bun.inspect. */
+export function makeIdentifier(kind: IdentifierKind, value: string): Identifier {
+  const placeholder = IDENTIFIER_PLACEHOLDERS[kind];
+  const id = { kind, placeholder };
+  Object.defineProperty(id, "value", { value, enumerable: false });
+  Object.defineProperty(id, "toJSON", { value: () => ({ kind, placeholder }), enumerable: false });
+  Object.defineProperty(id, INSPECT, {
+    value: () => `Identifier(${kind} ${placeholder})`,
+    enumerable: false,
+  });
+  return Object.freeze(id) as Identifier;
+}
+
+/** The parts of node:os the guard reads; injectable for tests. */
+export interface SystemInfo {
+  hostname(): string;
+  username(): string;
+  homedir(): string;
+  networkInterfaces(): Record<
+    string,
+    ReadonlyArray<{ address: string; family: string | number; internal: boolean; mac?: string }> | undefined
+  >;
+}
+
+export const nodeSystem: SystemInfo = {
+  hostname: () => os.hostname(),
+  username: () => os.userInfo().username,
+  homedir: () => os.homedir(),
+  networkInterfaces: () => os.networkInterfaces(),
+};
+
+function attempt<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** "fe80::1" → "fe80:0:0:0:0:0:0:1"; undefined when not an IPv6 address. */
+function expandIPv6(address: string): string | undefined {
+  const halves = address.split("::");
+  if (halves.length > 2 || address.includes(".")) return undefined;
+  const left = halves[0] ? halves[0].split(":") : [];
+  const right = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  return [...left, ...Array<string>(missing).fill("0"), ...right].join(":");
+}
+
+/**
+ * This machine's identifying strings, from node:os and the environment, longest first.
+ * Only values are collected; nothing is logged.
+ */
+export function machineIdentifiers(
+  env: Record<string, string | undefined> = process.env,
+  system: SystemInfo = nodeSystem,
+): Identifier[] {
+  const found: Array<[IdentifierKind, string | undefined]> = [];
+  const host = attempt(() => system.hostname());
+  found.push(["host", host], ["host", env.HOSTNAME], ["host", env.COMPUTERNAME]);
+  for (const name of [host, env.HOSTNAME, env.COMPUTERNAME]) {
+    if (name?.includes(".")) found.push(["host", name.slice(0, name.indexOf("."))]);
+  }
+  found.push(
+    ["user", attempt(() => system.username())],
+    ["user", env.USER],
+    ["user", env.LOGNAME],
+    ["user", env.USERNAME],
+    ["user", env.SUDO_USER],
+  );
+  for (const home of [attempt(() => system.homedir()), env.HOME, env.USERPROFILE]) {
+    if (!home) continue;
+    const trimmed = home.length > 1 ? home.replace(/[\\/]+$/, "") : home;
+    found.push(["home", trimmed]);
+    if (trimmed.includes("\\")) found.push(["home", trimmed.replaceAll("\\", "/")]);
+  }
+  const interfaces = attempt(() => system.networkInterfaces()) ?? {};
+  for (const list of Object.values(interfaces)) {
+    for (const info of list ?? []) {
+      if (info.internal) continue;
+      const address = info.address;
+      found.push(["ip", address]);
+      const bare = address.split("%")[0] ?? "";
+      if (bare !== address) found.push(["ip", bare]);
+      const expanded = bare.includes(":") ? expandIPv6(bare) : undefined;
+      if (expanded && expanded !== bare) found.push(["ip", expanded]);
+      if (info.mac && !/^(?:0{1,2}[:-]){5}0{1,2}$/.test(info.mac)) {
+        found.push(["mac", info.mac], ["mac", info.mac.replaceAll(":", "-")]);
+      }
+    }
+  }
+  found.push(["secret", env.TELEMETRY_BEARER_TOKEN]);
+
+  const seen = new Set<string>();
+  const ids: Identifier[] = [];
+  for (const [kind, raw] of found) {
+    const value = raw?.trim();
+    if (!value || value.length < MIN_LENGTH) continue;
+    const folded = value.toLowerCase();
+    if (kind !== "secret" && GENERIC_WORDS.has(folded)) continue;
+    if (kind === "home" && GENERIC_HOMES.has(folded)) continue;
+    if (kind === "ip" && /^(?:127\.|0\.0\.0\.0$|::1?$)/.test(value)) continue;
+    const key = `${kind === "secret" ? value : folded}\u0000${kind}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    ids.push(makeIdentifier(kind, value));
+  }
+  return ids.sort((a, b) => b.value.length - a.value.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
+interface Compiled {
+  readonly size: number;
+  readonly re: RegExp | undefined;
+  readonly placeholders: readonly Placeholder[];
+}
+
+const cache = new WeakMap<readonly Identifier[], Compiled>();
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+const jsonInner = (s: string) => JSON.stringify(s).slice(1, -1);
+
+function caseless(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    const lower = ch.toLowerCase();
+    const upper = ch.toUpperCase();
+    out += lower !== upper && lower.length === 1 && upper.length === 1 ? `[${lower}${upper}]` : escapeRe(ch);
+  }
+  return out;
+}
+
+function patternFor(id: Identifier, variant: string): string {
+  switch (id.kind) {
+    case "secret":
+      return escapeRe(variant);
+    case "home":
+      return caseless(variant);
+    case "ip":
+      return variant.includes(":")
+        ? `(?<![0-9A-Fa-f:])${caseless(variant)}(?![0-9A-Fa-f]|:[0-9A-Fa-f])`
+        : `(?<![0-9.])${escapeRe(variant)}(?![0-9]|\\.[0-9])`;
+    case "mac":
+      return `(?<![0-9A-Fa-f])${caseless(variant)}(?![0-9A-Fa-f])`;
+    default:
+      return `(?<![A-Za-z0-9])${caseless(variant)}(?![A-Za-z0-9])`;
+  }
+}
+
+function compile(ids: readonly Identifier[]): Compiled {
+  const cached = cache.get(ids);
+  if (cached && cached.size === ids.length) return cached;
+  const entries: Array<{ source: string; length: number; placeholder: Placeholder }> = [];
+  const sources = new Set<string>();
+  for (const id of ids) {
+    const once = jsonInner(id.value);
+    for (const variant of new Set([id.value, once, jsonInner(once)])) {
+      const source = patternFor(id, variant);
+      if (sources.has(source)) continue;
+      sources.add(source);
+      entries.push({ source, length: variant.length, placeholder: id.placeholder });
+    }
+  }
+  entries.sort((a, b) => b.length - a.length);
+  const compiled: Compiled = {
+    size: ids.length,
+    re: entries.length ? new RegExp(entries.map((e) => `(${e.source})`).join("|"), "g") : undefined,
+    placeholders: entries.map((e) => e.placeholder),
+  };
+  cache.set(ids, compiled);
+  return compiled;
+}
+
+function replaceIn(text: string, c: Compiled): { text: string; hits: number } {
+  if (!c.re) return { text, hits: 0 };
+  let hits = 0;
+  c.re.lastIndex = 0;
+  const out = text.replace(c.re, (...args: unknown[]) => {
+    hits++;
+    for (let i = 0; i < c.placeholders.length; i++) {
+      if (args[i + 1] !== undefined) return c.placeholders[i] as string;
+    }
+    return "<secret>";
+  });
+  return { text: out, hits };
+}
+
+/**
+ * A deep copy of `value` (arrays and plain objects; other objects are kept as they are) with
+ * every occurrence of an identifier in a string value or an object key replaced by its
+ * placeholder, and the number of replacements. A number whose decimal form contains an
+ * identifier becomes the placeholder string. When two keys become equal, the later one wins.
+ */
+export function guardValue<T>(value: T, ids: readonly Identifier[]): { value: T; hits: number } {
+  const c = compile(ids);
+  let hits = 0;
+  const fix = (s: string): string => {
+    const r = replaceIn(s, c);
+    hits += r.hits;
+    return r.text;
+  };
+  const seen = new Map<object, unknown>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return fix(v);
+    if (typeof v === "number" || typeof v === "bigint") {
+      const text = String(v);
+      const fixed = fix(text);
+      return fixed === text ? v : fixed;
+    }
+    if (v === null || typeof v !== "object") return v;
+    const done = seen.get(v);
+    if (done !== undefined) return done;
+    if (Array.isArray(v)) {
+      const copy: unknown[] = [];
+      seen.set(v, copy);
+      for (const item of v) copy.push(walk(item));
+      return copy;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return v;
+    const copy: Record<string, unknown> = {};
+    seen.set(v, copy);
+    // defineProperty: a "__proto__" key from JSON.parse stays a plain property
+    for (const [k, item] of Object.entries(v)) {
+      Object.defineProperty(copy, fix(k), {
+        value: walk(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return copy;
+  };
+  const copy = walk(value) as T;
+  return { value: copy, hits };
+}
+
+const STRING_LITERAL_RE = /"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*"/g;
+const BARE_TOKEN_RE = /[^\s,:[\]{}"]+/g;
+
+/**
+ * guardValue over serialised JSON, keeping its layout: each string literal (keys included) is
+ * decoded, guarded and — only when something was replaced — re-encoded; a bare token (a number)
+ * containing an identifier becomes the placeholder as a JSON string. Valid JSON in, valid JSON
+ * out. The last check before a file is written or a request body is sent.
+ */
+export function guardText(serialised: string, ids: readonly Identifier[]): { text: string; hits: number } {
+  const c = compile(ids);
+  if (!c.re) return { text: serialised, hits: 0 };
+  let hits = 0;
+  const bare = (segment: string): string =>
+    segment.replace(BARE_TOKEN_RE, (token) => {
+      const r = replaceIn(token, c);
+      if (r.hits === 0) return token;
+      hits += r.hits;
+      return JSON.stringify(r.text);
+    });
+  let out = "";
+  let last = 0;
+  STRING_LITERAL_RE.lastIndex = 0;
+  for (const m of serialised.matchAll(STRING_LITERAL_RE)) {
+    const at = m.index ?? 0;
+    out += bare(serialised.slice(last, at));
+    const decoded = JSON.parse(m[0]) as string;
+    const r = replaceIn(decoded, c);
+    if (r.hits > 0) {
+      hits += r.hits;
+      out += JSON.stringify(r.text);
+    } else out += m[0];
+    last = at + m[0].length;
+  }
+  out += bare(serialised.slice(last));
+  return { text: out, hits };
+}

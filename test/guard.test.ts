@@ -1,0 +1,432 @@
+import { describe, expect, test } from "bun:test";
+import * as os from "node:os";
+import fc from "fast-check";
+import {
+  GENERIC_WORDS,
+  guardText,
+  guardValue,
+  type Identifier,
+  machineIdentifiers,
+  makeIdentifier,
+  nodeSystem,
+  type SystemInfo,
+} from "../lib/guard.ts";
+
+const HOST = "canary-host-7q.example.internal";
+const SHORT_HOST = "canary-host-7q";
+const USER = "canaryuser7q";
+const HOME = "/home/canaryuser7q";
+const TOKEN = "tok-CANARY-7q-9f8e7d6c5b4a";
+const IP4 = "10.77.3.21";
+const IP6 = "fe80::1c2b:3dff:fe4e:5f60";
+const IP6_FULL = "fe80:0:0:0:1c2b:3dff:fe4e:5f60";
+const MAC = "1e:2b:3d:4e:5f:60";
+
+const ENV = { HOSTNAME: HOST, USER, HOME, TELEMETRY_BEARER_TOKEN: TOKEN };
+
+function fakeSystem(over: Partial<SystemInfo> = {}): SystemInfo {
+  return {
+    hostname: () => HOST,
+    username: () => USER,
+    homedir: () => HOME,
+    networkInterfaces: () => ({
+      lo: [
+        { address: "127.0.0.1", family: "IPv4", internal: true, mac: "00:00:00:00:00:00" },
+        { address: "::1", family: "IPv6", internal: true, mac: "00:00:00:00:00:00" },
+      ],
+      eth0: [
+        { address: IP4, family: "IPv4", internal: false, mac: MAC },
+        { address: `${IP6}%eth0`, family: "IPv6", internal: false, mac: MAC },
+      ],
+      docker0: undefined,
+    }),
+    ...over,
+  };
+}
+
+const IDS = machineIdentifiers(ENV, fakeSystem());
+const CANARIES = [HOST, SHORT_HOST, USER, HOME, TOKEN, IP4, IP6, IP6_FULL, MAC];
+
+function expectNoCanary(text: string): void {
+  const lower = text.toLowerCase();
+  for (const c of CANARIES) expect(lower).not.toContain(c.toLowerCase());
+  expect(lower).not.toContain(MAC.replaceAll(":", "-"));
+}
+
+describe("machineIdentifiers", () => {
+  test("collects host, short host, user, home, addresses, MACs and the token with their placeholders", () => {
+    const pairs = IDS.map((id) => `${id.kind} ${id.placeholder} ${id.value}`);
+    expect(pairs).toEqual(
+      expect.arrayContaining([
+        `host <host> ${HOST}`,
+        `host <host> ${SHORT_HOST}`,
+        `user <user> ${USER}`,
+        `home <path> ${HOME}`,
+        `ip <ip> ${IP4}`,
+        `ip <ip> ${IP6}%eth0`,
+        `ip <ip> ${IP6}`,
+        `ip <ip> ${IP6_FULL}`,
+        `mac <mac> ${MAC}`,
+        `mac <mac> ${MAC.replaceAll(":", "-")}`,
+        `secret <secret> ${TOKEN}`,
+      ]),
+    );
+  });
+
+  test("skips loopback interfaces, duplicates, and is sorted longest first", () => {
+    const values = IDS.map((id) => id.value);
+    expect(values).not.toContain("127.0.0.1");
+    expect(values).not.toContain("::1");
+    expect(values).not.toContain("00:00:00:00:00:00");
+    expect(new Set(values.map((v) => v.toLowerCase())).size).toBe(values.length);
+    for (let i = 1; i < values.length; i++) {
+      expect((values[i - 1] ?? "").length).toBeGreaterThanOrEqual((values[i] ?? "").length);
+    }
+    expect(values.indexOf(HOME)).toBeLessThan(values.indexOf(USER));
+  });
+
+  test("drops empty, short and generic values", () => {
+    const ids = machineIdentifiers(
+      {
+        HOSTNAME: "localhost",
+        USER: "root",
+        LOGNAME: "ab",
+        USERNAME: "",
+        HOME: "/root",
+        USERPROFILE: "C:\\",
+        TELEMETRY_BEARER_TOKEN: "",
+      },
+      fakeSystem({
+        hostname: () => "vm",
+        username: () => "runner",
+        homedir: () => "/",
+        networkInterfaces: () => ({}),
+      }),
+    );
+    expect(ids).toEqual([]);
+  });
+
+  test("every kept word is meaningful: no generic word and nothing under 3 characters", () => {
+    for (const id of IDS) {
+      expect(id.value.length).toBeGreaterThanOrEqual(3);
+      expect(GENERIC_WORDS.has(id.value.toLowerCase())).toBe(false);
+    }
+  });
+
+  test("reads every documented variable", () => {
+    const ids = machineIdentifiers(
+      {
+        HOSTNAME: "envhost-a1",
+        COMPUTERNAME: "WINBOX-B2",
+        USER: "envuser-c3",
+        LOGNAME: "logname-d4",
+        USERNAME: "winuser-e5",
+        SUDO_USER: "sudoer-f6",
+        HOME: "/home/envhome-g7/",
+        USERPROFILE: "C:\\Users\\winhome-h8",
+        TELEMETRY_BEARER_TOKEN: "token-i9",
+      },
+      fakeSystem({
+        hostname: () => "oshost-j0",
+        username: () => "osuser-k1",
+        homedir: () => "/srv/oshome-l2",
+      }),
+    );
+    const values = ids.map((id) => id.value);
+    for (const v of [
+      "envhost-a1",
+      "WINBOX-B2",
+      "envuser-c3",
+      "logname-d4",
+      "winuser-e5",
+      "sudoer-f6",
+      "/home/envhome-g7",
+      "C:\\Users\\winhome-h8",
+      "C:/Users/winhome-h8",
+      "token-i9",
+      "oshost-j0",
+      "osuser-k1",
+      "/srv/oshome-l2",
+    ]) {
+      expect(values).toContain(v);
+    }
+  });
+
+  test("a failing os.userInfo() or networkInterfaces() does not throw", () => {
+    const broken = fakeSystem({
+      username: () => {
+        throw new Error("no passwd entry");
+      },
+      networkInterfaces: () => {
+        throw new Error("no interfaces");
+      },
+    });
+    const ids = machineIdentifiers({ USER: "fallback-user9" }, broken);
+    expect(ids.map((id) => id.value)).toContain("fallback-user9");
+  });
+
+  test("identifier values are never serialised or printed", () => {
+    const shown = [
+      JSON.stringify(IDS),
+      Bun.inspect(IDS),
+      String(IDS),
+      JSON.stringify(Object.keys(IDS[0] ?? {})),
+    ];
+    for (const s of shown) expectNoCanary(s);
+    expect(JSON.stringify(IDS)).toContain('"kind":"secret"');
+  });
+
+  test("identifiers are frozen", () => {
+    const id = makeIdentifier("user", "someone-x");
+    expect(Object.isFrozen(id)).toBe(true);
+    expect(id.value).toBe("someone-x");
+    expect(id.placeholder).toBe("<user>");
+  });
+});
+
+describe("guardValue", () => {
+  const input = {
+    host: HOST,
+    sentence: `built on ${SHORT_HOST} by ${USER}.`,
+    shouting: SHORT_HOST.toUpperCase(),
+    home: `${HOME}/.kube/config`,
+    nested: {
+      list: [
+        `token ${TOKEN}`,
+        `ip ${IP4}:22`,
+        `mac ${MAC.toUpperCase()}`,
+        `v6 ${IP6}%eth0`,
+        `full ${IP6_FULL}`,
+      ],
+      deeper: [{ [`${USER}-laptop`]: `${USER}_backup` }],
+    },
+    [HOME]: { [SHORT_HOST]: 1 },
+    benign: `x${USER} ${IP4}0 k3s cluster scenario`,
+    count: 3,
+    flag: true,
+    nothing: null,
+  };
+
+  test("replaces identifiers in values and keys, in a copy, and counts them", () => {
+    const { value, hits } = guardValue<unknown>(input, IDS);
+    expect(value).toEqual({
+      host: "<host>",
+      sentence: "built on <host> by <user>.",
+      shouting: "<host>",
+      home: "<path>/.kube/config",
+      nested: {
+        list: ["token <secret>", "ip <ip>:22", "mac <mac>", "v6 <ip>", "full <ip>"],
+        deeper: [{ "<user>-laptop": "<user>_backup" }],
+      },
+      "<path>": { "<host>": 1 },
+      benign: `x${USER} ${IP4}0 k3s cluster scenario`,
+      count: 3,
+      flag: true,
+      nothing: null,
+    });
+    expect(hits).toBe(14);
+    expect(input.host).toBe(HOST); // the input is untouched
+  });
+
+  test("whole words only for host and user names", () => {
+    expect(guardValue(`${USER}x`, IDS)).toEqual({ value: `${USER}x`, hits: 0 });
+    expect(guardValue(`a${SHORT_HOST}`, IDS)).toEqual({ value: `a${SHORT_HOST}`, hits: 0 });
+    expect(guardValue(`(${USER})`, IDS)).toEqual({ value: "(<user>)", hits: 1 });
+  });
+
+  test("an address is not replaced inside a longer number", () => {
+    expect(guardValue(`${IP4}5 and 1${IP4}`, IDS).hits).toBe(0);
+    expect(guardValue(`${IP4}.`, IDS)).toEqual({ value: "<ip>.", hits: 1 });
+  });
+
+  test("home directories match case-insensitively, tokens exactly", () => {
+    expect(guardValue(HOME.toUpperCase(), IDS).value).toBe("<path>");
+    expect(guardValue(TOKEN.toLowerCase(), IDS).hits).toBe(0);
+  });
+
+  test("no identifiers, nothing to do", () => {
+    expect(guardValue({ a: HOST }, [])).toEqual({ value: { a: HOST }, hits: 0 });
+  });
+
+  test("a number containing the token becomes the placeholder", () => {
+    const ids = [makeIdentifier("secret", "987654321")];
+    expect(guardValue<unknown>({ n: 19876543210, m: 5 }, ids)).toEqual({
+      value: { n: "1<secret>0", m: 5 },
+      hits: 1,
+    });
+  });
+
+  test("a __proto__ key stays a plain property", () => {
+    const parsed = JSON.parse(`{"__proto__": {"${USER}": 1}}`) as Record<string, unknown>;
+    const { value } = guardValue(parsed, IDS);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(JSON.stringify(value)).toBe('{"__proto__":{"<user>":1}}');
+  });
+});
+
+describe("guardText", () => {
+  test("keeps valid JSON and its layout, and agrees with guardValue", () => {
+    const value = {
+      reason: `ssh ${USER}@${HOST} failed\n\tsee ${HOME}/log`,
+      [USER]: [IP4, TOKEN, 1.5, false],
+      quoted: `"${SHORT_HOST}" \\ back\\slash`,
+    };
+    const serialised = JSON.stringify(value, null, 2);
+    const { text, hits } = guardText(serialised, IDS);
+    expectNoCanary(text);
+    const parsed = JSON.parse(text) as unknown;
+    const expected = guardValue(value, IDS);
+    expect(parsed).toEqual(expected.value);
+    expect(hits).toBe(expected.hits);
+    expect(text.split("\n").length).toBe(serialised.split("\n").length);
+  });
+
+  test("untouched literals keep their original escaping", () => {
+    const serialised = '{"a":"\\u0041bc","b":"\\/x","c":"on canary-host-7q"}';
+    const { text, hits } = guardText(serialised, IDS);
+    expect(text).toBe('{"a":"\\u0041bc","b":"\\/x","c":"on <host>"}');
+    expect(hits).toBe(1);
+  });
+
+  test("an identifier next to an escape sequence is still a whole word", () => {
+    const { text, hits } = guardText(JSON.stringify({ a: `line\n${USER}\ttab` }), IDS);
+    expect(hits).toBe(1);
+    expect(JSON.parse(text)).toEqual({ a: "line\n<user>\ttab" });
+  });
+
+  test("a unicode-escaped identifier is found", () => {
+    const escaped = [...USER].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+    const { text, hits } = guardText(`{"u":"${escaped}"}`, IDS);
+    expect(hits).toBe(1);
+    expect(text).toBe('{"u":"<user>"}');
+  });
+
+  test("Windows home directories: escaped, double-escaped (embedded JSON) and slash forms", () => {
+    const home = "C:\\Users\\CanaryWin7q";
+    const ids = machineIdentifiers({ USERPROFILE: home }, fakeSystem({ homedir: () => home }));
+    const inner = JSON.stringify({ home: `${home}\\AppData` });
+    const value = { a: `${home}\\x`, b: inner, c: "C:/Users/CanaryWin7q/y", d: home.toLowerCase() };
+    const serialised = JSON.stringify(value);
+    expect(serialised).toContain("C:\\\\Users\\\\CanaryWin7q");
+    const { text, hits } = guardText(serialised, ids);
+    expect(hits).toBe(4);
+    expect(text.toLowerCase()).not.toContain("canarywin7q");
+    const parsed = JSON.parse(text) as Record<string, string>;
+    expect(parsed.a).toBe("<path>\\x");
+    expect(JSON.parse(parsed.b ?? "")).toEqual({ home: "<path>\\AppData" });
+    expect(parsed.c).toBe("<path>/y");
+  });
+
+  test("a numeric token outside strings becomes a JSON string", () => {
+    const ids = [makeIdentifier("secret", "987654321")];
+    const { text, hits } = guardText('{"n": 19876543210, "m": [987654321, 5]}', ids);
+    expect(hits).toBe(2);
+    expect(JSON.parse(text)).toEqual({ n: "1<secret>0", m: ["<secret>", 5] });
+  });
+
+  test("invalid JSON is still cleaned, best effort", () => {
+    const { text, hits } = guardText(`not json ${USER} "${HOST}`, IDS);
+    expect(hits).toBe(2);
+    expectNoCanary(text);
+  });
+
+  test("no identifiers, nothing to do", () => {
+    const s = JSON.stringify({ a: HOST });
+    expect(guardText(s, [])).toEqual({ text: s, hits: 0 });
+  });
+});
+
+describe("the real machine", () => {
+  const ids = machineIdentifiers();
+
+  test("the real host name is caught when it is meaningful, and dropped otherwise", () => {
+    const name = os.hostname();
+    const meaningful = name.length >= 3 && !GENERIC_WORDS.has(name.toLowerCase());
+    const { text } = guardText(JSON.stringify({ built_on: name, note: `on ${name}.` }), ids);
+    if (meaningful) {
+      expect(text).toBe('{"built_on":"<host>","note":"on <host>."}');
+    } else {
+      expect(ids.some((id) => id.kind === "host" && id.value === name)).toBe(false);
+      expect(text).toContain(name);
+    }
+  });
+
+  test("every real non-loopback interface address is caught", () => {
+    const addresses = Object.values(os.networkInterfaces())
+      .flatMap((list) => list ?? [])
+      .filter((i) => !i.internal)
+      .map((i) => i.address);
+    const { value } = guardValue({ addresses }, ids);
+    expect(value.addresses).toEqual(addresses.map(() => "<ip>"));
+  });
+
+  test("the real user and home directory are caught unless generic", () => {
+    const home = os.homedir();
+    const user = os.userInfo().username;
+    const { value } = guardValue(
+      { home: `${home}/x`, user: `by ${user}` },
+      machineIdentifiers({}, nodeSystem),
+    );
+    const genericHome = ["/", "/root", "/home", "/tmp"].includes(home);
+    expect(value.home).toBe(genericHome ? `${home}/x` : "<path>/x");
+    const genericUser = user.length < 3 || GENERIC_WORDS.has(user.toLowerCase());
+    expect(value.user).toBe(genericUser ? `by ${user}` : "by <user>");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Property: random JSON documents with canaries in keys and values
+
+const canaryText = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom(...CANARIES, HOST.toUpperCase(), `${HOME}/x`, `C:${HOME}`),
+  fc
+    .tuple(fc.string({ maxLength: 8 }), fc.constantFrom(...CANARIES), fc.string({ maxLength: 8 }))
+    .map(([a, c, b]) => `${a} ${c} ${b}`),
+);
+
+const doc = fc.letrec<{ node: unknown }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    canaryText,
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie("node"), { maxLength: 4 }),
+    fc.dictionary(canaryText, tie("node"), { maxKeys: 4 }),
+  ),
+})).node;
+
+describe("guard: properties", () => {
+  test("no canary survives, JSON stays valid, guardText agrees with guardValue", () => {
+    fc.assert(
+      fc.property(doc, fc.boolean(), (value, pretty) => {
+        const serialised = pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+        const { text, hits } = guardText(serialised, IDS);
+        expectNoCanary(text);
+        const parsed = JSON.parse(text) as unknown;
+        const expected = guardValue(value, IDS);
+        expect(hits).toBe(expected.hits);
+        expect(parsed).toEqual(JSON.parse(JSON.stringify(expected.value)));
+        // guarding twice finds nothing more
+        expect(guardText(text, IDS).hits).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("an identifier's value never changes how identifiers serialise or print", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom("HOSTNAME", "USER", "HOME", "TELEMETRY_BEARER_TOKEN"), fc.string()),
+        (env) => {
+          const ids: Identifier[] = machineIdentifiers(env, fakeSystem());
+          const blank = ids.map((id) => makeIdentifier(id.kind, "x"));
+          expect(JSON.stringify(ids)).toBe(JSON.stringify(blank));
+          expect(Bun.inspect(ids)).toBe(Bun.inspect(blank));
+        },
+      ),
+    );
+  });
+});
