@@ -27,6 +27,7 @@
 // The list is sorted longest first so /home/alice is replaced before alice.
 import * as os from "node:os";
 import type { Placeholder } from "./privacy.ts";
+import { mapDeep } from "./walk.ts";
 
 export type IdentifierKind = "host" | "user" | "home" | "ip" | "mac" | "secret";
 
@@ -355,39 +356,15 @@ export function guardValue<T>(value: T, ids: readonly Identifier[]): { value: T;
     hits += r.hits;
     return r.text;
   };
-  const seen = new Map<object, unknown>();
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return fix(v);
-    if (typeof v === "number" || typeof v === "bigint") {
-      const text = String(v);
+  const copy = mapDeep(value, {
+    string: fix,
+    key: fix,
+    number: (n) => {
+      const text = String(n);
       const fixed = fix(text);
-      return fixed === text ? v : fixed;
-    }
-    if (v === null || typeof v !== "object") return v;
-    const done = seen.get(v);
-    if (done !== undefined) return done;
-    if (Array.isArray(v)) {
-      const copy: unknown[] = [];
-      seen.set(v, copy);
-      for (const item of v) copy.push(walk(item));
-      return copy;
-    }
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return v;
-    const copy: Record<string, unknown> = {};
-    seen.set(v, copy);
-    // defineProperty: a "__proto__" key from JSON.parse stays a plain property
-    for (const [k, item] of Object.entries(v)) {
-      Object.defineProperty(copy, fix(k), {
-        value: walk(item),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return copy;
-  };
-  const copy = walk(value) as T;
+      return fixed === text ? n : fixed;
+    },
+  });
   return { value: copy, hits };
 }
 

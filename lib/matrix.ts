@@ -12,25 +12,14 @@ import {
   telemetryBlock,
   writeArtifact,
 } from "./artifacts.ts";
-import type { CiInfo } from "./ci.ts";
 import { overallResult } from "./classify.ts";
-import type { Consent } from "./consent.ts";
-import { type Correlation, newId } from "./correlation.ts";
-import type { Emitter } from "./emitter.ts";
+import { newId } from "./correlation.ts";
 import type { TestLevel } from "./event.ts";
 import { sanitizeName } from "./privacy.ts";
-import { runScenario, type ScenarioOutcome, type ScenarioSpec } from "./runner.ts";
-import type { Settings } from "./settings.ts";
+import { type RunnerContext, runScenario, type ScenarioOutcome, type ScenarioSpec } from "./runner.ts";
 
-export interface MatrixContext {
-  settings: Settings;
-  consent: Consent;
-  correlation: Correlation;
-  emitter: Emitter;
-  ci: CiInfo;
-  artifactsDir: string;
-  env: Record<string, string | undefined>;
-}
+/** What a matrix needs: a runner context minus the command (each scenario is run-scenario). */
+export type MatrixContext = Omit<RunnerContext, "command">;
 
 export interface MatrixOptions {
   level: TestLevel;

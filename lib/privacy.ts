@@ -58,6 +58,8 @@
 //   - 12-digit numbers (and 4-4-4 dashed) are AWS account ids; UUIDs are <id>.
 
 /** Every placeholder sanitize() can produce. */
+import { mapDeep } from "./walk.ts";
+
 export const PLACEHOLDERS = [
   "<ip>",
   "<host>",
@@ -909,11 +911,6 @@ export function sanitize(text: string, options: SanitizeOptions = {}): string {
 
 const NAME_MAX = 64;
 
-/** Sets an own enumerable property; a "__proto__" key stays data, not a prototype. */
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /**
  * sanitize(), then reduced to an identifier: [A-Za-z0-9._-] only (other runs become "-"),
  * starting and ending with a letter or digit, at most 64 characters, never empty ("unknown").
@@ -948,26 +945,8 @@ export interface SanitizeDeepOptions extends SanitizeOptions {
  * are returned as they are. Shared and cyclic references are preserved.
  */
 export function sanitizeDeep<T>(value: T, options: SanitizeDeepOptions = {}): T {
-  const seen = new Map<object, unknown>();
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return sanitize(v, options);
-    if (v === null || typeof v !== "object") return v;
-    const done = seen.get(v);
-    if (done !== undefined) return done;
-    if (Array.isArray(v)) {
-      const copy: unknown[] = [];
-      seen.set(v, copy);
-      for (const item of v) copy.push(walk(item));
-      return copy;
-    }
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return v;
-    const copy: Record<string, unknown> = {};
-    seen.set(v, copy);
-    for (const [k, item] of Object.entries(v)) {
-      define(copy, options.keys === "name" ? sanitizeName(k) : k, walk(item));
-    }
-    return copy;
-  };
-  return walk(value) as T;
+  return mapDeep(value, {
+    string: (text) => sanitize(text, options),
+    ...(options.keys === "name" ? { key: sanitizeName } : {}),
+  });
 }
