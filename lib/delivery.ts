@@ -29,6 +29,7 @@ export const RETRY_AFTER_CAP_MS = 10_000;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 4_000;
 const RETRY_STATUSES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
+export const TOKEN_REFUSED = "refusing to send the bearer token over plain http to a non-loopback host";
 
 export type StatusClass = "delivered" | "retry" | "reject";
 
@@ -93,11 +94,7 @@ export async function deliver(
   let attempts = 0;
   if (!config.endpoint) return { kind: "kept", reason: "no endpoint configured", attempts };
   if (!tokenAllowed(config.endpoint, config.token)) {
-    return {
-      kind: "kept",
-      reason: "refusing to send the bearer token over plain http to a non-loopback host",
-      attempts,
-    };
+    return { kind: "kept", reason: TOKEN_REFUSED, attempts };
   }
   const requestMs = config.requestTimeoutSeconds * 1000;
   try {
@@ -120,6 +117,10 @@ export async function deliver(
         context.options.signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       },
     });
+    // Only a 2xx is a delivery: a final 1xx/3xx (e.g. a redirect that was not followed) is not.
+    if (classifyStatus(response.status) !== "delivered") {
+      return { kind: "rejected", status: response.status, attempts };
+    }
     return { kind: "delivered", status: response.status, attempts };
   } catch (error) {
     return failure(error, attempts);

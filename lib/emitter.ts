@@ -93,7 +93,19 @@ export class Emitter {
       (this.options.write ?? ((t) => process.stdout.write(t)))(preview(event, this.settings));
       return event;
     }
-    const name = this.outbox.enqueue(event);
+    let name: string;
+    try {
+      name = this.outbox.enqueue(event);
+    } catch (error) {
+      // Best-effort: an unusable outbox (read-only, full, not a directory) costs the event,
+      // never the operator's command. Said once; nothing is queued, so nothing is handed off.
+      const reason = `cannot queue events in TELEMETRY_OUTBOX_DIR (${(error as { code?: string }).code ?? "error"})`;
+      if (!this.warned.has(reason)) {
+        this.warned.add(reason);
+        this.options.log.warn(`${reason}; telemetry events of this run are dropped`);
+      }
+      return null;
+    }
     const task = this.deliverInline(name).finally(() => this.inflight.delete(task));
     this.inflight.add(task);
     return event;
@@ -143,6 +155,9 @@ export class Emitter {
         await Promise.all(this.inflight);
       }
     }
-    if (this.undelivered > 0 && this.warned.size === 0) handOff(this.outbox.dir);
+    // Only an enabled emitter queues, and --telemetry enable wins for the whole chain: the
+    // background flusher must not read a TELEMETRY_ENABLED=false the flag overrode.
+    if (this.undelivered > 0 && this.warned.size === 0)
+      handOff(this.outbox.dir, { TELEMETRY_ENABLED: "true" });
   }
 }

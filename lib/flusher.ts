@@ -5,7 +5,14 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { explicitlyDisabled } from "./consent.ts";
-import { type DeliveryConfig, deliver, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
+import {
+  type DeliveryConfig,
+  deliver,
+  RETRY_AFTER_CAP_MS,
+  reachable,
+  TOKEN_REFUSED,
+  tokenAllowed,
+} from "./delivery.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { isCode, Outbox, processAlive } from "./outbox.ts";
 import { parseSettings } from "./settings.ts";
@@ -55,6 +62,12 @@ export async function drain(
   if (!config.endpoint) {
     counts.kept = names.length;
     options.log.warn(`no usable endpoint: ${names.length} event(s) stay queued`);
+    return counts;
+  }
+  // Before any connection (the reachability probe included): the token must not leave in clear.
+  if (!tokenAllowed(config.endpoint, config.token)) {
+    counts.kept = names.length;
+    options.log.warn(`${names.length} event(s) kept for a later flush: ${TOKEN_REFUSED}`);
     return counts;
   }
   if (options.probe !== false && !(await reachable(config.endpoint, config.connectTimeoutSeconds))) {
@@ -163,15 +176,16 @@ function unlock(outboxDir: string): void {
 
 /**
  * Start a detached background flusher unless one is already running for this outbox.
- * The environment (with the token) is inherited; nothing secret is on the command line.
+ * The environment (with the token) is inherited, with `overrides` on top (the consent this
+ * execution resolved); nothing secret is on the command line.
  */
-export function handOff(outboxDir: string): void {
+export function handOff(outboxDir: string, overrides: Record<string, string> = {}): void {
   if (lockHolder(outboxDir) !== null) return;
   const [cmd, ...args] = selfCommand();
   const child = spawn(cmd as string, [...args, BACKGROUND_FLUSH_ARG], {
     detached: true,
     stdio: "ignore",
-    env: process.env,
+    env: { ...process.env, ...overrides },
   });
   child.on("error", () => {}); // best-effort: the events stay queued for the next flush
   child.unref();

@@ -50,7 +50,8 @@ export class Outbox {
     tighten(this.dir);
     for (const area of DIRS) {
       const path = this.area(area);
-      if (!existsSync(path)) mkdirSync(path, { mode: 0o700 });
+      // recursive: no EEXIST when another process creates it between the check and the mkdir
+      if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o700 });
       tighten(path);
     }
   }
@@ -182,9 +183,23 @@ export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return isCode(error, "EPERM");
+  }
+  return !zombie(pid);
+}
+
+/**
+ * An exited process that nobody has reaped yet (a killed background flusher whose new parent,
+ * e.g. a container's PID 1, never waits) still answers kill(pid, 0): on Linux, read its state.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.charAt(stat.lastIndexOf(")") + 2);
+    return state === "Z" || state === "X";
+  } catch {
+    return false; // no /proc (not Linux) or already gone: kill(pid, 0) had the last word
   }
 }
 

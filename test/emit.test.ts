@@ -1,0 +1,480 @@
+// pk3s-emit (SPEC §3, §4): the event it sends, doing nothing at all when disabled, never
+// waiting on a dead endpoint, previews, the propagated environment, and usage errors.
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as v from "valibot";
+import { EventSchema, type TelemetryEvent } from "../lib/event.ts";
+import {
+  baseEnv,
+  counts,
+  finish,
+  lockPid,
+  REPO,
+  run,
+  running,
+  start,
+  type TestDirs,
+  waitFor,
+} from "./support/run.ts";
+import { useScope } from "./support/scope.ts";
+
+const scope = useScope();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TOKEN = "tok-emit-test-77aa88";
+
+const STARTED = ["infra.command.started", "--command", "run-scenario", "--result", "started"];
+const COMPLETED = [
+  "infra.command.completed",
+  "--command",
+  "run-scenario",
+  "--result",
+  "success",
+  "--scenario",
+  "onprem-basic",
+  "--level",
+  "contract",
+  "--duration-ms",
+  "1500",
+];
+
+function parseEvent(body: string): TelemetryEvent {
+  const parsed = v.safeParse(EventSchema, JSON.parse(body));
+  if (!parsed.success) throw new Error(`not a valid event: ${body}`);
+  return parsed.output;
+}
+
+/** Nothing pending or claimed, and no background flusher of this outbox still running. */
+async function settled(dirs: TestDirs, timeoutMs = 15_000): Promise<void> {
+  await waitFor(
+    () => {
+      const pid = lockPid(dirs.outbox);
+      return (
+        dirs.list("pending").length === 0 &&
+        dirs.list("claimed").length === 0 &&
+        (pid === null || !running(pid))
+      );
+    },
+    timeoutMs,
+    "the outbox to drain",
+  );
+}
+
+/** The queued text of the event `id`, wherever it is (pending, or claimed by a flusher). */
+async function queuedFile(dirs: TestDirs, id: string): Promise<string> {
+  let text = "";
+  await waitFor(
+    () => {
+      for (const area of ["pending", "claimed"]) {
+        for (const name of dirs.list(area)) {
+          if (!name.startsWith(`${id}.json`)) continue;
+          try {
+            text = readFileSync(join(dirs.outbox, area, name), "utf8").trimEnd();
+            return true;
+          } catch {
+            // moved between listing and reading: look again
+          }
+        }
+      }
+      return false;
+    },
+    5_000,
+    `event ${id} in the outbox`,
+  );
+  return text;
+}
+
+describe("enabled, answering endpoint", () => {
+  test("each emit sends one event of SPEC §4 with the chain's correlation, and the outbox ends empty", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const env = baseEnv(dirs, {
+      TELEMETRY_ENABLED: "true",
+      TELEMETRY_ENDPOINT: receiver.url,
+      TELEMETRY_SESSION_ID: "sess-0001",
+      TELEMETRY_PARENT_RUN_ID: "cli-run-42",
+    });
+    const first = await run("emit", STARTED, { ...env, TELEMETRY_RUN_ID: "run-from-env" });
+    const second = await run("emit", [...COMPLETED, "--run-id", "run-from-flag"], {
+      ...env,
+      TELEMETRY_RUN_ID: "run-from-env",
+    });
+    const third = await run("emit", STARTED, env);
+    for (const result of [first, second, third]) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toBe("");
+    }
+    await waitFor(() => receiver.requests.length >= 3, 15_000, "three requests");
+    await settled(dirs);
+    expect(receiver.requests).toHaveLength(3);
+    const events = receiver.requests.map((r) => parseEvent(r.body));
+    const byRun = new Map(events.map((e) => [e.run_id, e]));
+
+    const started = byRun.get("run-from-env");
+    expect(started).toMatchObject({
+      schema_version: "1",
+      event_family: "usage",
+      event_name: "infra.command.started",
+      session_id: "sess-0001",
+      parent_run_id: "cli-run-42",
+      component: "infra",
+      command: { name: "run-scenario", scenario: null, level: null, result: "started" },
+      client: { repository: "productive-k3s-infra", telemetry_enabled: true },
+      telemetry_meta: { delivery_mode: "best-effort", anonymous_by_contract: true },
+    });
+    expect(started?.command.duration_ms).toBeUndefined();
+    expect(started?.sent_at).toMatch(/Z$/);
+
+    const completed = byRun.get("run-from-flag");
+    expect(completed).toMatchObject({
+      event_name: "infra.command.completed",
+      session_id: "sess-0001",
+      parent_run_id: "cli-run-42",
+      command: {
+        name: "run-scenario",
+        scenario: "onprem-basic",
+        level: "contract",
+        result: "success",
+        duration_ms: 1500,
+      },
+    });
+
+    const fresh = events.find((e) => e !== started && e !== completed);
+    expect(fresh?.run_id).toMatch(UUID);
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(3);
+    for (const e of events) expect(e.event_id).toMatch(UUID);
+  });
+
+  test("without TELEMETRY_SESSION_ID / PARENT_RUN_ID: a fresh session and a null parent", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "1", TELEMETRY_ENDPOINT: receiver.url });
+    expect((await run("emit", STARTED, env)).code).toBe(0);
+    expect((await run("emit", STARTED, env)).code).toBe(0);
+    await waitFor(() => receiver.requests.length >= 2, 15_000, "two requests");
+    await settled(dirs);
+    const [a, b] = receiver.requests.map((r) => parseEvent(r.body));
+    expect(a?.parent_run_id).toBeNull();
+    expect(a?.session_id).toMatch(UUID);
+    expect(a?.session_id).not.toBe(b?.session_id as string);
+  });
+
+  test("several emits at once into a fresh outbox: no crash, every event delivered", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
+    const results = await Promise.all(Array.from({ length: 6 }, () => finish(start("emit", STARTED, env))));
+    for (const result of results) {
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+    await waitFor(() => new Set(receiver.eventIds()).size >= 6, 15_000, "six events");
+    await settled(dirs);
+    expect(new Set(receiver.eventIds()).size).toBe(6);
+  });
+});
+
+describe("--telemetry enable wins for the whole chain", () => {
+  test("over TELEMETRY_ENABLED=false: the background flusher delivers what the inline attempt could not", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver({ statuses: [503, 202] });
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "false", TELEMETRY_ENDPOINT: receiver.url });
+    const result = await run("emit", [...COMPLETED, "--telemetry", "enable"], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    await waitFor(() => receiver.requests.length >= 1, 5_000, "the inline attempt");
+    await settled(dirs);
+    expect(receiver.requests.map((r) => r.body)).toHaveLength(2);
+    expect(receiver.requests[1]?.body).toBe(receiver.requests[0]?.body as string);
+  });
+});
+
+describe("an unusable outbox", () => {
+  test("TELEMETRY_OUTBOX_DIR under a regular file: one warning, exit 0, nothing sent", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    mkdirSync(dirs.root, { recursive: true });
+    writeFileSync(join(dirs.root, "not-a-dir"), "");
+    const env = baseEnv(dirs, {
+      TELEMETRY_ENABLED: "true",
+      TELEMETRY_ENDPOINT: receiver.url,
+      TELEMETRY_OUTBOX_DIR: join(dirs.root, "not-a-dir", "outbox"),
+    });
+    const result = await run("emit", COMPLETED, env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("warning");
+    expect(lines[0]).toContain("TELEMETRY_OUTBOX_DIR");
+    await Bun.sleep(150);
+    expect(receiver.requests).toHaveLength(0);
+  });
+});
+
+describe("disabled", () => {
+  const rows: Array<[string, Record<string, string>, string[]]> = [
+    ["TELEMETRY_ENABLED=false", { TELEMETRY_ENABLED: "false" }, []],
+    ["unset, non-interactive", {}, []],
+    ["DO_NOT_TRACK=1", { DO_NOT_TRACK: "1" }, []],
+    [
+      "--telemetry disable over TELEMETRY_ENABLED=true",
+      { TELEMETRY_ENABLED: "true" },
+      ["--telemetry", "disable"],
+    ],
+  ];
+  test.each(rows)("%s: exit 0, silent, no outbox, no request", async (_label, extra, args) => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, ...extra });
+    const result = await run("emit", [...COMPLETED, ...args], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe("");
+    expect(existsSync(dirs.outbox)).toBe(false);
+    expect(existsSync(dirs.state)).toBe(false);
+    await Bun.sleep(150);
+    expect(receiver.requests).toHaveLength(0);
+  });
+});
+
+describe("an endpoint that never answers", () => {
+  test("emit returns while the server still holds the request; the event is durable and delivered later", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver({ hang: true });
+    // Default timeouts: one attempt alone may take 10 s, three of them 30 s.
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
+    const result = await run("emit", COMPLETED, env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.ms).toBeLessThan(5_000);
+    expect(receiver.requests.length).toBeGreaterThanOrEqual(1);
+    expect(receiver.holding).toBe(receiver.requests.length); // not a single answer yet
+    const id = parseEvent(receiver.requests[0]?.body ?? "").event_id;
+    const queued = await queuedFile(dirs, id);
+    expect(parseEvent(queued).event_id).toBe(id);
+
+    // The background flusher took over and is now stuck on the endpoint too: kill it (no
+    // waiting 30 s), which leaves its claim behind, then make the endpoint answer and flush.
+    await waitFor(() => lockPid(dirs.outbox) !== null, 5_000, "a background flusher");
+    const flusher = lockPid(dirs.outbox) as number;
+    await waitFor(() => receiver.requests.length >= 2, 5_000, "the background attempt");
+    process.kill(flusher, "SIGKILL");
+    await waitFor(() => !running(flusher), 5_000, "the background flusher to die");
+    receiver.behave({ statuses: [202] });
+    receiver.release();
+    const before = receiver.requests.length;
+
+    const flush = await run("flush", [], env);
+    expect(flush.code).toBe(0);
+    expect(counts(flush.stdout)).toMatchObject({ delivered: 1 });
+    expect(receiver.requests).toHaveLength(before + 1);
+    expect(receiver.requests.at(-1)?.body).toBe(queued);
+    expect(dirs.list("pending")).toEqual([]);
+    expect(dirs.list("claimed")).toEqual([]);
+  });
+});
+
+describe("a background flusher that died", () => {
+  test("killed while holding the lock (left unreaped), it does not block the next hand-off", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver({ hang: true });
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
+    expect((await run("emit", STARTED, env)).code).toBe(0);
+    const firstId = parseEvent(receiver.requests[0]?.body ?? "").event_id;
+    await waitFor(() => lockPid(dirs.outbox) !== null, 5_000, "a background flusher");
+    const dead = lockPid(dirs.outbox) as number;
+    await waitFor(() => receiver.requests.length >= 2, 5_000, "the background attempt");
+    process.kill(dead, "SIGKILL");
+    await waitFor(() => !running(dead), 5_000, "the background flusher to die");
+    expect(lockPid(dirs.outbox)).toBe(dead); // its lock and its claim are left behind
+    expect(dirs.list("claimed")).toHaveLength(1);
+
+    // The next emit's inline attempt fails once, so it hands off again: a new flusher must start
+    // and deliver both its own event and the dead flusher's claim.
+    receiver.release();
+    const seen = receiver.requests.length;
+    receiver.behave({ behaviour: (_r, i) => ({ status: i === seen ? 503 : 202 }) });
+    expect((await run("emit", COMPLETED, env)).code).toBe(0);
+    await settled(dirs);
+    const delivered = receiver.requests.slice(seen + 1).map((r) => parseEvent(r.body));
+    expect(delivered.map((e) => e.event_id)).toContain(firstId);
+    expect(delivered.map((e) => e.event_name)).toContain("infra.command.completed");
+  });
+});
+
+describe("previews", () => {
+  test.each([
+    ["--dry-run", ["--dry-run"], {}],
+    ["TELEMETRY_DEBUG=1", [], { TELEMETRY_DEBUG: "1" }],
+  ] as const)(
+    "%s prints the request with the token masked; nothing sent or queued",
+    async (_l, args, extra) => {
+      const dirs = scope.dirs();
+      const receiver = scope.receiver();
+      const env = baseEnv(dirs, {
+        TELEMETRY_ENABLED: "true",
+        TELEMETRY_ENDPOINT: receiver.url,
+        TELEMETRY_BEARER_TOKEN: TOKEN,
+        ...extra,
+      });
+      const result = await run("emit", [...COMPLETED, ...args], env);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.trimEnd().split("\n");
+      expect(lines[0]).toBe(`POST ${receiver.url}`);
+      expect(lines).toContain("Content-Type: application/json");
+      expect(lines).toContain("X-Productive-K3S-Telemetry: pk3s-public-v1");
+      expect(lines).toContain("Authorization: Bearer ***");
+      const event = parseEvent(lines.at(-1) ?? "");
+      expect(event.command).toMatchObject({ result: "success", duration_ms: 1500 });
+      expect(result.stdout + result.stderr).not.toContain(TOKEN);
+      expect(existsSync(dirs.outbox)).toBe(false);
+      await Bun.sleep(150);
+      expect(receiver.requests).toHaveLength(0);
+    },
+  );
+});
+
+describe("pk3s-emit env", () => {
+  const UA = "it's ops' agent/1.0 (nightly run)";
+  function envFor(dirs: TestDirs) {
+    return baseEnv(dirs, {
+      TELEMETRY_ENABLED: "yes",
+      TELEMETRY_ENDPOINT: "https://telemetry.example.test/in?x=$HOME",
+      TELEMETRY_BEARER_TOKEN: TOKEN,
+      TELEMETRY_USER_AGENT: UA,
+      TELEMETRY_MAX_RETRIES: "4",
+      TELEMETRY_SESSION_ID: "sess-env-9",
+      TELEMETRY_RUN_ID: "run-of-this-execution",
+      TELEMETRY_PARENT_RUN_ID: "cli-parent-1",
+      TELEMETRY_OUTBOX_DIR: "test-artifacts/../nonexistent-relative-outbox",
+    });
+  }
+  function expected(): Record<string, string> {
+    return {
+      TELEMETRY_ENABLED: "true",
+      TELEMETRY_ENDPOINT: "https://telemetry.example.test/in?x=$HOME",
+      TELEMETRY_MARKER: "pk3s-public-v1",
+      TELEMETRY_MAX_RETRIES: "4",
+      TELEMETRY_CONNECT_TIMEOUT_SECONDS: "5",
+      TELEMETRY_REQUEST_TIMEOUT_SECONDS: "10",
+      TELEMETRY_OUTBOX_DIR: resolve(REPO, "nonexistent-relative-outbox"),
+      TELEMETRY_USER_AGENT: UA,
+      TELEMETRY_SESSION_ID: "sess-env-9",
+      TELEMETRY_RUN_ID: "",
+      TELEMETRY_COMPONENT: "infra",
+    };
+  }
+  const NAMES = 12; // the thirteen minus the token
+
+  function checkSet(set: Record<string, string>, withToken: boolean) {
+    const parent = set.TELEMETRY_PARENT_RUN_ID ?? "";
+    expect(parent).toMatch(UUID);
+    const { TELEMETRY_PARENT_RUN_ID: _p, TELEMETRY_BEARER_TOKEN: token, ...rest } = set;
+    expect(rest).toEqual(expected());
+    if (withToken) expect(token).toBe(TOKEN);
+    else expect(token).toBeUndefined();
+    expect(Object.keys(set)).toHaveLength(withToken ? NAMES + 1 : NAMES);
+    return parent;
+  }
+
+  test("--format json: the twelve variables, a fresh parent run id, no token", async () => {
+    const dirs = scope.dirs();
+    const first = await run("emit", ["env", "--format", "json"], envFor(dirs));
+    const second = await run("emit", ["env", "--format", "json"], envFor(dirs));
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe("");
+    expect(first.stdout).not.toContain(TOKEN);
+    const a = checkSet(JSON.parse(first.stdout), false);
+    const b = checkSet(JSON.parse(second.stdout), false);
+    expect(a).not.toBe(b);
+    expect(existsSync(resolve(REPO, "nonexistent-relative-outbox"))).toBe(false);
+  });
+
+  test("--format json --include-token adds the token (and only then)", async () => {
+    const dirs = scope.dirs();
+    const result = await run("emit", ["env", "--format", "json", "--include-token"], envFor(dirs));
+    expect(result.code).toBe(0);
+    checkSet(JSON.parse(result.stdout), true);
+  });
+
+  test('--format dotenv: KEY="value" lines with the same values', async () => {
+    const dirs = scope.dirs();
+    const result = await run("emit", ["env", "--format", "dotenv"], envFor(dirs));
+    expect(result.code).toBe(0);
+    const set: Record<string, string> = {};
+    for (const line of result.stdout.trimEnd().split("\n")) {
+      const match = /^([A-Z_]+)="((?:[^"\\]|\\.)*)"$/.exec(line);
+      if (!match) throw new Error(`not a dotenv line: ${line}`);
+      set[match[1] as string] = (match[2] as string).replace(/\\(.)/g, (_m, c: string) =>
+        c === "n" ? "\n" : c,
+      );
+    }
+    checkSet(set, false);
+  });
+
+  test.each([false, true])(
+    "--format shell (include token: %p), sourced by a real sh, reproduces every value",
+    async (withToken) => {
+      const dirs = scope.dirs();
+      const args = ["env", "--format", "shell", ...(withToken ? ["--include-token"] : [])];
+      const result = await run("emit", args, envFor(dirs));
+      expect(result.code).toBe(0);
+      if (!withToken) expect(result.stdout).not.toContain(TOKEN);
+      const file = join(dirs.root, "telemetry.env");
+      writeFileSync(file, result.stdout);
+      const sh = Bun.spawnSync(["sh", "-c", '. "$1"; env', "sh", file], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      });
+      expect(sh.exitCode).toBe(0);
+      const set: Record<string, string> = {};
+      for (const line of sh.stdout.toString().split("\n")) {
+        const eq = line.indexOf("=");
+        if (line.startsWith("TELEMETRY_") && eq > 0) set[line.slice(0, eq)] = line.slice(eq + 1);
+      }
+      checkSet(set, withToken);
+    },
+  );
+
+  test("the session is generated when not inherited, and TELEMETRY_ENABLED is normalised", async () => {
+    const dirs = scope.dirs();
+    const result = await run(
+      "emit",
+      ["env", "--format", "json"],
+      baseEnv(dirs, { TELEMETRY_ENABLED: "OFF" }),
+    );
+    const set = JSON.parse(result.stdout);
+    expect(set.TELEMETRY_ENABLED).toBe("false");
+    expect(set.TELEMETRY_SESSION_ID).toMatch(UUID);
+    expect(set.TELEMETRY_ENDPOINT).toBe("https://telemetry.productive-k3s.io/telemetry");
+    expect(set.TELEMETRY_OUTBOX_DIR).toBe(dirs.outbox);
+  });
+});
+
+describe("usage errors: exit 2 naming the bad option", () => {
+  test.each([
+    ["missing --command", ["infra.command.started", "--result", "started"], "--command"],
+    ["--result maybe", ["infra.command.started", "--command", "x", "--result", "maybe"], "--result"],
+    ["--level prod", [...STARTED, "--level", "prod"], "--level"],
+    ["--duration-ms=-5", [...STARTED, "--duration-ms=-5"], "--duration-ms"],
+    ["--duration-ms -5", [...STARTED, "--duration-ms", "-5"], "--duration-ms"],
+    ["--duration-ms 1.5", [...STARTED, "--duration-ms", "1.5"], "--duration-ms"],
+    ["--telemetry perhaps", [...STARTED, "--telemetry", "perhaps"], "--telemetry"],
+    ["an unknown option", [...STARTED, "--frobnicate"], "--frobnicate"],
+    ["env --format yaml", ["env", "--format", "yaml"], "--format"],
+    ["--run-id with a space", [...STARTED, "--run-id", "run 1"], "--run-id"],
+    ["a bad event name", ["deploy.started", "--command", "x", "--result", "started"], "<event-name>"],
+  ] as const)("%s", async (_label, args, option) => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
+    const result = await run("emit", [...args], env);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    const errorLine = result.stderr.split("\n").find((line) => line.includes("error"));
+    expect(errorLine).toContain(option);
+    expect(existsSync(join(dirs.outbox, "pending"))).toBe(false);
+    expect(receiver.requests).toHaveLength(0);
+  });
+});

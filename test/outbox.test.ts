@@ -1,0 +1,280 @@
+// The outbox and pk3s-flush (SPEC §4): concurrent flushers deliver each event once, a killed
+// flusher loses nothing, corrupt files are quarantined, modes are private, and the flush
+// options (--purge, --dry-run, --json, consent) do what they say.
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { queuedText, queueEvents } from "./support/events.ts";
+import { baseEnv, counts, finish, linesWith, REPO, run, running, start, waitFor } from "./support/run.ts";
+import { useScope } from "./support/scope.ts";
+
+const scope = useScope();
+const TOKEN = "tok-outbox-test-1a2b3c";
+
+describe("concurrent flushers", () => {
+  test("4 flushers at once over 2,000 events: each event delivered exactly once", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const events = queueEvents(dirs.outbox, 2000);
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
+    const procs = Array.from({ length: 4 }, () => start("flush", [], env));
+    const results = await Promise.all(procs.map((p) => finish(p)));
+    for (const result of results) {
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+    }
+    const ids = receiver.eventIds();
+    expect(ids).toHaveLength(2000);
+    expect(new Set(ids).size).toBe(2000);
+    expect(new Set(ids)).toEqual(new Set(events.map((e) => e.event_id)));
+    const printed = results.map((r) => counts(r.stdout));
+    expect(printed.reduce((sum, c) => sum + (c.delivered ?? 0), 0)).toBe(2000);
+    for (const c of printed) expect(c).toMatchObject({ kept: 0, rejected: 0, quarantined: 0 });
+    expect(dirs.list("pending")).toEqual([]);
+    expect(dirs.list("claimed")).toEqual([]);
+  });
+
+  test("oldest first: one flusher at concurrency 1 sends in queue order", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const events = queueEvents(dirs.outbox, 25);
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
+    const result = await run("flush", ["--concurrency", "1"], env);
+    expect(counts(result.stdout)).toMatchObject({ delivered: 25 });
+    expect(receiver.eventIds()).toEqual(events.map((e) => e.event_id));
+  });
+});
+
+describe("creating a fresh outbox", () => {
+  test("processes queueing into the same new outbox at the same instant all succeed", async () => {
+    const dirs = scope.dirs();
+    for (let round = 0; round < 4; round++) {
+      const outbox = join(dirs.root, `race-${round}`);
+      const at = Date.now() + 400;
+      const procs = Array.from({ length: 6 }, () =>
+        Bun.spawn([process.execPath, join(REPO, "test/support/enqueue-at.ts"), outbox, String(at)], {
+          cwd: REPO,
+          env: baseEnv(dirs),
+          stdout: "pipe",
+          stderr: "pipe",
+        }),
+      );
+      const stderrs = await Promise.all(procs.map((p) => new Response(p.stderr).text()));
+      const codes = await Promise.all(procs.map((p) => p.exited));
+      expect(stderrs.join("")).toBe("");
+      expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(readdirSync(join(outbox, "pending"))).toHaveLength(6);
+    }
+  });
+});
+
+describe("a flusher killed mid-drain", () => {
+  test("SIGKILL leaves claims behind; the next flush recovers them and loses nothing", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver({ delayMs: 20 });
+    const events = queueEvents(dirs.outbox, 500);
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
+    const concurrency = 4;
+    const proc = start("flush", ["--concurrency", String(concurrency)], env);
+    await waitFor(() => receiver.requests.length >= 40, 20_000, "some deliveries");
+    proc.kill("SIGKILL");
+    expect(await proc.exited).not.toBe(0);
+    expect(running(proc.pid)).toBe(false);
+
+    const leftovers = dirs.list("claimed");
+    expect(leftovers.length).toBeGreaterThanOrEqual(1);
+    expect(leftovers.length).toBeLessThanOrEqual(concurrency);
+    for (const name of leftovers) expect(name).toContain(`@${proc.pid}@`);
+    const claimedIds = new Set(leftovers.map((name) => name.split(".json@")[0]));
+    const receivedBeforeKill = new Set(receiver.eventIds());
+    expect(receivedBeforeKill.size).toBeLessThan(500);
+
+    receiver.behave({ statuses: [202] });
+    const again = await run("flush", [], env);
+    expect(again.code).toBe(0);
+    const ids = receiver.eventIds();
+    expect(new Set(ids)).toEqual(new Set(events.map((e) => e.event_id)));
+    const seen = new Map<string, number>();
+    for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+    const duplicates = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    expect(duplicates.length).toBeLessThanOrEqual(concurrency);
+    // Only an event whose request was in flight at the kill may have been sent twice.
+    for (const id of duplicates) {
+      expect(claimedIds.has(id)).toBe(true);
+      expect(seen.get(id)).toBe(2);
+    }
+    expect(dirs.list("pending")).toEqual([]);
+    expect(dirs.list("claimed")).toEqual([]);
+  });
+
+  test("a claim of a process that has exited (even an unreaped zombie) is recovered", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const [event] = queueEvents(dirs.outbox, 1);
+    if (!event) throw new Error("no event");
+    // An orphaned `sleep` exits on its own: whether its new parent reaps it or leaves a zombie,
+    // its claim belongs to a process that can no longer deliver anything.
+    const shell = Bun.spawn(["sh", "-c", "sleep 0.05 & echo $!"], { stdout: "pipe" });
+    const pid = Number((await new Response(shell.stdout).text()).trim());
+    await shell.exited;
+    await waitFor(() => !running(pid), 5_000, "the orphan to exit");
+    const name = `${event.event_id}.json`;
+    const box = dirs.box();
+    const claimedPath = join(dirs.outbox, "claimed", `${name}@${pid}@${Date.now()}`);
+    const { renameSync } = await import("node:fs");
+    renameSync(join(dirs.outbox, "pending", name), claimedPath);
+    expect(box.counts().claimed).toBe(1);
+
+    const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
+    expect(counts(result.stdout)).toMatchObject({ delivered: 1 });
+    expect(receiver.eventIds()).toEqual([event.event_id]);
+    expect(dirs.list("claimed")).toEqual([]);
+  });
+
+  test("a fresh claim of a live process is left alone", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const [event] = queueEvents(dirs.outbox, 1);
+    const name = `${event?.event_id}.json`;
+    const { renameSync } = await import("node:fs");
+    const claimed = `${name}@${process.pid}@${Date.now()}`;
+    renameSync(join(dirs.outbox, "pending", name), join(dirs.outbox, "claimed", claimed));
+    const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
+    expect(counts(result.stdout)).toMatchObject({ delivered: 0 });
+    expect(receiver.requests).toHaveLength(0);
+    expect(dirs.list("claimed")).toEqual([claimed]);
+  });
+});
+
+describe("corrupt files", () => {
+  test("unreadable and schema-invalid files are quarantined with a warning; good ones delivered", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const events = queueEvents(dirs.outbox, 2);
+    writeFileSync(join(dirs.outbox, "pending", "0000-bad.json"), "{not json", { mode: 0o600 });
+    writeFileSync(
+      join(dirs.outbox, "pending", "0001-invalid.json"),
+      JSON.stringify({ schema_version: "1", event_id: "x", hostname: "build-box-7" }),
+      { mode: 0o600 },
+    );
+    const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
+    expect(result.code).toBe(0);
+    expect(counts(result.stdout)).toEqual({ delivered: 2, kept: 0, rejected: 0, quarantined: 2 });
+    expect(result.stdout).toContain("quarantined=2");
+    const warnings = linesWith(result.stderr, "warning");
+    expect(warnings).toHaveLength(2);
+    expect(linesWith(result.stderr, "0000-bad.json")).toHaveLength(1);
+    expect(linesWith(result.stderr, "0001-invalid.json")).toHaveLength(1);
+    expect(new Set(receiver.eventIds())).toEqual(new Set(events.map((e) => e.event_id)));
+    const quarantined = dirs.list("quarantine");
+    expect(quarantined).toHaveLength(2);
+    expect(quarantined.some((n) => n.startsWith("0000-bad.json"))).toBe(true);
+    expect(quarantined.some((n) => n.startsWith("0001-invalid.json"))).toBe(true);
+    expect(dirs.list("pending")).toEqual([]);
+    expect(dirs.list("claimed")).toEqual([]);
+  });
+});
+
+describe("modes and options", () => {
+  test("outbox directories are 0700 and event files 0600, even when the dir existed wider", async () => {
+    const dirs = scope.dirs();
+    mkdirSync(dirs.outbox, { recursive: true, mode: 0o755 });
+    chmodSync(dirs.outbox, 0o755);
+    queueEvents(dirs.outbox, 3);
+    expect(statSync(dirs.outbox).mode & 0o777).toBe(0o700);
+    for (const area of ["pending", "claimed", "dead-letter", "quarantine", "tmp"]) {
+      expect(statSync(join(dirs.outbox, area)).mode & 0o777).toBe(0o700);
+    }
+    for (const name of readdirSync(join(dirs.outbox, "pending"))) {
+      expect(statSync(join(dirs.outbox, "pending", name)).mode & 0o777).toBe(0o600);
+    }
+    // A flush into a fresh outbox creates it private as well.
+    const other = scope.dirs();
+    const result = await run("flush", [], baseEnv(other, { TELEMETRY_ENDPOINT: "" }));
+    expect(result.code).toBe(0);
+    expect(statSync(other.outbox).mode & 0o777).toBe(0o700);
+    expect(statSync(join(other.outbox, "pending")).mode & 0o777).toBe(0o700);
+  });
+
+  test("--purge removes the pending events and sends nothing", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    queueEvents(dirs.outbox, 4);
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, TELEMETRY_ENABLED: "true" });
+    const result = await run("flush", ["--purge"], env);
+    expect(result.code).toBe(0);
+    expect(counts(result.stdout)).toMatchObject({ delivered: 0, purged: 4 });
+    expect(dirs.list("pending")).toEqual([]);
+    await Bun.sleep(100);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  test("--dry-run prints each request with the token masked and sends nothing", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const events = queueEvents(dirs.outbox, 2);
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, TELEMETRY_BEARER_TOKEN: TOKEN });
+    const result = await run("flush", ["--dry-run"], env);
+    expect(result.code).toBe(0);
+    expect(linesWith(result.stdout, `POST ${receiver.url}`)).toHaveLength(2);
+    expect(linesWith(result.stdout, "Authorization: Bearer ***")).toHaveLength(2);
+    expect(linesWith(result.stdout, "Content-Type: application/json")).toHaveLength(2);
+    expect(linesWith(result.stdout, "X-Productive-K3S-Telemetry: pk3s-public-v1")).toHaveLength(2);
+    for (const event of events) expect(result.stdout).toContain(queuedText(dirs.outbox, event));
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    expect(dirs.list("pending")).toHaveLength(2);
+    await Bun.sleep(100);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  test("--json prints parseable counts", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver({ behaviour: (_r, i) => ({ status: i === 0 ? 410 : 202 }) });
+    queueEvents(dirs.outbox, 3);
+    const result = await run(
+      "flush",
+      ["--json", "--concurrency", "1"],
+      baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }),
+    );
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed).toMatchObject({ delivered: 2, kept: 0, rejected: 1, quarantined: 0 });
+  });
+
+  test("--concurrency must be a whole number (usage error, exit 2)", async () => {
+    const dirs = scope.dirs();
+    const result = await run("flush", ["--concurrency", "zero"], baseEnv(dirs, { TELEMETRY_ENDPOINT: "" }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--concurrency");
+  });
+
+  test.each([
+    ["--telemetry disable", ["--telemetry", "disable"], { TELEMETRY_ENABLED: "true" }],
+    ["TELEMETRY_ENABLED=false", [], { TELEMETRY_ENABLED: "false" }],
+    ["DO_NOT_TRACK=1", [], { DO_NOT_TRACK: "1" }],
+  ] as const)("%s: nothing sent, events kept", async (_label, args, extra) => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    queueEvents(dirs.outbox, 2);
+    const result = await run(
+      "flush",
+      [...args],
+      baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, ...extra }),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("disabled");
+    expect(counts(result.stdout)).toMatchObject({ delivered: 0, kept: 2 });
+    expect(dirs.list("pending")).toHaveLength(2);
+    await Bun.sleep(100);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  test("consent merely unset (non-interactive) does not withdraw what is already queued", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    queueEvents(dirs.outbox, 1);
+    const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
+    expect(counts(result.stdout)).toMatchObject({ delivered: 1 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,38 @@
+// Building and queueing real events with the product's own lib/event.ts and lib/outbox.ts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { newId } from "../../lib/correlation.ts";
+import { buildEvent, type EventInput, type TelemetryEvent } from "../../lib/event.ts";
+import { Outbox } from "../../lib/outbox.ts";
+
+export function makeEvent(overrides: Partial<EventInput> = {}): TelemetryEvent {
+  return buildEvent({
+    name: "infra.command.completed",
+    command: "run-scenario",
+    result: "success",
+    scenario: "onprem-basic",
+    level: "static",
+    durationMs: 1234,
+    sessionId: newId(),
+    runId: newId(),
+    parentRunId: null,
+    ...overrides,
+  });
+}
+
+/** Queue `n` events into the outbox at `dir`; returns them in queue (= age) order. */
+export function queueEvents(dir: string, n: number): TelemetryEvent[] {
+  const outbox = new Outbox(dir);
+  const events: TelemetryEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const event = makeEvent();
+    outbox.enqueue(event);
+    events.push(event);
+  }
+  return events;
+}
+
+/** The exact text queued for an event (without the trailing newline). */
+export function queuedText(dir: string, event: TelemetryEvent): string {
+  return readFileSync(join(dir, "pending", `${event.event_id}.json`), "utf8").trimEnd();
+}
