@@ -93,12 +93,17 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const durationMs = intOption("duration-ms", values["duration-ms"], 0, 31 * 24 * 3600 * 1000);
 
   const correlation = correlate(settings);
-  const runId = values["run-id"] ?? process.env.TELEMETRY_RUN_ID?.trim();
-  if (runId && !isOpaqueId(runId)) {
-    throw new UsageError(
-      "--run-id / TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address)",
+  const optionRunId = values["run-id"]?.trim();
+  if (optionRunId !== undefined && !isOpaqueId(optionRunId)) {
+    throw new UsageError("--run-id must be an opaque id (letters, digits, ._:-; no host or address)");
+  }
+  const envRunId = process.env.TELEMETRY_RUN_ID?.trim();
+  if (!optionRunId && envRunId && !isOpaqueId(envRunId)) {
+    log.warn(
+      "TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address); using a new run id",
     );
   }
+  const runId = optionRunId || (envRunId && isOpaqueId(envRunId) ? envRunId : undefined);
   if (runId) correlation.runId = runId;
 
   const emitter = new Emitter(settings, consent, correlation, { dryRun: values["dry-run"] === true, log });

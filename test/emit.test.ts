@@ -336,6 +336,27 @@ describe("previews", () => {
   );
 });
 
+describe("run ids that look like hosts or addresses", () => {
+  test("an invalid TELEMETRY_RUN_ID warns once and a fresh id is used", async () => {
+    const dirs = scope.dirs();
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_RUN_ID: "node-a.corp.example.com" });
+    const result = await run("emit", [...STARTED, "--dry-run"], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("TELEMETRY_RUN_ID");
+    const event = parseEvent(result.stdout.trimEnd().split("\n").at(-1) ?? "");
+    expect(event.run_id).not.toContain("corp");
+    expect(result.stdout).not.toContain("node-a.corp.example.com");
+  });
+  test("an invalid --run-id is a usage error", async () => {
+    const dirs = scope.dirs();
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true" });
+    const result = await run("emit", [...STARTED, "--run-id", "10.20.30.40"], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--run-id");
+  });
+});
+
 describe("pk3s-emit env", () => {
   const UA = "it's ops' agent/1.0 (nightly run)";
   function envFor(dirs: TestDirs) {
