@@ -1,6 +1,8 @@
 // Classify: a scenario target's outcome from its exit code and output (SPEC §5). Pure.
 //   exit 0 → pass; a "[SKIP] ..." line, or exit code 3 → skip; anything else → fail.
 // The skip reason is the first [SKIP] line with the prefix and "<scenario> <target>" removed.
+// The runner starts make, and make exits 2 whatever its recipe exited with: a recipe's exit 3
+// reaches us as make's last error line ("make: *** [Makefile:2: t] Error 3"), read here.
 
 export type ScenarioResult = "pass" | "skip" | "fail";
 
@@ -13,6 +15,16 @@ export interface Classification {
 export const SKIP_EXIT_CODE = 3;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
 const SKIP_LINE = /^\s*\[SKIP\]\s*(.*)$/;
+/** make's report of a failed recipe: "make: *** [Makefile:2: t] Error 3" (also make[1]:, gmake:). */
+const MAKE_ERROR = /^\S*make(?:\[\d+\])?: \*\*\* .*\bError (\d+)\s*$/gm;
+const MAKE_EXIT_CODE = 2;
+
+/** The exit code make reported for the recipe that stopped it (its last error line), or null. */
+export function recipeExitCode(output: string): number | null {
+  let code: number | null = null;
+  for (const match of output.replace(ANSI, "").matchAll(MAKE_ERROR)) code = Number(match[1]);
+  return code;
+}
 
 /** The reason on the first [SKIP] line, or null when there is none. */
 export function skipReasonFrom(output: string, scenario: string, target: string): string | null {
@@ -46,7 +58,12 @@ export function classify(
   if (exitCode === 0) return { result: "pass", skipReason: null };
   const reason = skipReasonFrom(output, scenario, target);
   if (reason !== null) return { result: "skip", skipReason: reason || "skipped" };
-  if (exitCode === SKIP_EXIT_CODE) return { result: "skip", skipReason: "exit code 3" };
+  if (
+    exitCode === SKIP_EXIT_CODE ||
+    (exitCode === MAKE_EXIT_CODE && recipeExitCode(output) === SKIP_EXIT_CODE)
+  ) {
+    return { result: "skip", skipReason: "exit code 3" };
+  }
   return { result: "fail", skipReason: null };
 }
 

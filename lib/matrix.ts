@@ -79,9 +79,18 @@ export async function runMatrix(
     interrupted: [] as string[],
   };
   let productiveK3s: ProductiveK3s | null = null;
+  // Different given names can sanitise to one ("../x" and "x", two host-like names): each keeps
+  // its own entry, the later ones suffixed -2, -3 …, so no result overwrites another.
+  const used = new Set<string>();
+  const uniqueName = (name: string): string => {
+    let unique = name;
+    for (let n = 2; used.has(unique); n++) unique = `${name.slice(0, 60)}-${n}`;
+    used.add(unique);
+    return unique;
+  };
   specs.forEach((spec, i) => {
     const outcome = outcomes[i];
-    const name = sanitizeName(spec.name);
+    const name = uniqueName(sanitizeName(spec.name));
     if (!outcome || outcome.interrupted) {
       lists.interrupted.push(name);
       scenarioResults[name] = {

@@ -37,8 +37,14 @@ export function junitXml(summary: Summary): string {
   ].join("\n");
 }
 
+/** A table cell: GitHub renders inline HTML, so the "<host>"-style placeholders are escaped. */
 function cell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll("|", "\\|")
+    .replaceAll("\n", " ");
 }
 
 export function markdownTable(summary: Summary): string {

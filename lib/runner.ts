@@ -92,6 +92,27 @@ async function collect(
   }
 }
 
+/** Pids of every process below `pid`, from one `ps` listing (Linux and macOS); [] when ps fails. */
+function descendants(pid: number): number[] {
+  const ps = Bun.spawnSync(["ps", "-A", "-o", "pid=,ppid="], { stdout: "pipe", stderr: "ignore" });
+  if (ps.exitCode !== 0) return [];
+  const children = new Map<number, number[]>();
+  for (const line of ps.stdout.toString().split("\n")) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (!child || parent === undefined || Number.isNaN(parent)) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of children.get(next) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
 async function runMake(
   spec: ScenarioSpec,
   dir: string,
@@ -110,19 +131,21 @@ async function runMake(
   let interrupted = false;
   const stop = () => {
     interrupted = true;
-    const target = io.stream ? proc.pid : -proc.pid;
-    try {
-      process.kill(target, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    setTimeout(() => {
-      try {
-        process.kill(target, "SIGKILL");
-      } catch {
-        // already gone
+    // A streamed (live) make shares our process group, and make does not pass a signal on to
+    // its recipe: signal every process under it, or a recipe's children would keep running
+    // (and keep the output pipe open) after make has gone.
+    const targets = io.stream ? [proc.pid, ...descendants(proc.pid)] : [-proc.pid];
+    const signal = (name: NodeJS.Signals) => {
+      for (const target of targets) {
+        try {
+          process.kill(target, name);
+        } catch {
+          // already gone
+        }
       }
-    }, KILL_GRACE_MS).unref();
+    };
+    signal("SIGTERM");
+    setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS).unref();
   };
   io.signal?.addEventListener("abort", stop, { once: true });
   const chunks: string[] = [];

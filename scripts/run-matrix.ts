@@ -11,7 +11,7 @@ import { isInteractive, startExecution } from "../lib/context.ts";
 import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
-import type { Logger } from "../lib/log.ts";
+import { type Logger, redactSecrets } from "../lib/log.ts";
 import { runMatrix } from "../lib/matrix.ts";
 import { junitXml, markdownTable, summaryText } from "../lib/reports.ts";
 import { resultLine, type ScenarioOutcome, type ScenarioSpec } from "../lib/runner.ts";
@@ -99,8 +99,9 @@ async function main(argv: string[], log: Logger): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const streamed = level === "live" && jobs === 1;
   const interactive = isInteractive();
-  const show = progress(specs.length, level, interactive && !(level === "live" && jobs === 1));
+  const show = progress(specs.length, level, interactive && !streamed);
   const result = await runMatrix(
     specs,
     { ...ctx, emitter, ci: detectCi(), artifactsDir: artifactsDir(), env: process.env },
@@ -111,9 +112,11 @@ async function main(argv: string[], log: Logger): Promise<number> {
       onStart: (spec) => show.start(spec),
       onDone: (outcome) =>
         show.done(outcome, () => {
-          if (outcome.result === "fail" && outcome.output && !outcome.interrupted) {
-            process.stderr.write(`----- ${outcome.name} ${outcome.target} output -----\n${outcome.output}`);
-            if (!outcome.output.endsWith("\n")) process.stderr.write("\n");
+          // Streamed output (sequential live) was shown as it happened: not shown twice.
+          if (outcome.result === "fail" && outcome.output && !outcome.interrupted && !streamed) {
+            const output = redactSecrets(outcome.output);
+            process.stderr.write(`----- ${outcome.name} ${outcome.target} output -----\n${output}`);
+            if (!output.endsWith("\n")) process.stderr.write("\n");
           }
           process.stdout.write(`${resultLine(outcome)}\n`);
         }),

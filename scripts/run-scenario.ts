@@ -8,7 +8,7 @@ import { startExecution } from "../lib/context.ts";
 import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
-import type { Logger } from "../lib/log.ts";
+import { type Logger, redactSecrets } from "../lib/log.ts";
 import { resultLine, runScenario, type ScenarioSpec } from "../lib/runner.ts";
 import {
   bundledScenariosDir,
@@ -106,7 +106,9 @@ async function main(argv: string[], log: Logger): Promise<number> {
     },
     { stream: level === "live", signal: abort.signal },
   );
-  if (outcome.result === "fail" && outcome.output && level !== "live") process.stderr.write(outcome.output);
+  if (outcome.result === "fail" && outcome.output && level !== "live") {
+    process.stderr.write(redactSecrets(outcome.output));
+  }
   process.stdout.write(`${resultLine(outcome)}\n`);
   await emitter.settle();
   if (outcome.interrupted) throw new ExitError("interrupted", 130);

@@ -1,0 +1,760 @@
+// pk3s-run-matrix as a real process over fixture scenarios (tiny Makefiles in temp dirs):
+// results and the summary (SPEC §5), privacy of everything written, correlation and
+// propagation of the telemetry context (SPEC §3) against a loopback receiver, robustness,
+// interrupts, parallelism, streaming, and the JUnit / step-summary / CI reports.
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Manifest } from "../lib/artifacts.ts";
+import type { TelemetryEvent } from "../lib/event.ts";
+import { PROMPT_MESSAGE } from "../lib/prompt.ts";
+import { PROPAGATED_VARIABLES } from "../lib/settings.ts";
+import { startReceiver } from "./support/receiver.ts";
+import { filesUnder, waitFor } from "./support/run.ts";
+import {
+  parseXml,
+  processesWithArg,
+  type Recipes,
+  type Sandbox,
+  startReading,
+  uniqueSeconds,
+  withSandbox,
+  type XmlElement,
+} from "./support/sandbox.ts";
+import { validateArtifact } from "./support/schemas.ts";
+
+const LEVELS = ["static", "contract", "live"] as const;
+
+/** The same recipe for the three level targets. */
+function allLevels(lines: string[]): Recipes {
+  return Object.fromEntries(LEVELS.map((level) => [`scenario-test-${level}`, lines]));
+}
+
+const CLUSTER_JSON = '{"productive_k3s":{"source":"release","version":"v1.30.2+k3s1","engine":"k3s"}}';
+
+function referenceScenarios(sb: Sandbox): void {
+  sb.scenario("demo-skip", allLevels(['@echo "[SKIP] missing cloud credentials in demo-skip"; exit 3']));
+  sb.scenario(
+    "demo-pass",
+    allLevels([`@mkdir -p generated && printf '%s' '${CLUSTER_JSON}' > generated/cluster.json`]),
+  );
+}
+
+/** A recipe that records the TELEMETRY_* it received (the token only as unset/blank/nonblank). */
+function envProbe(name: string): string[] {
+  return [
+    `@env | grep '^TELEMETRY_' | grep -v '^TELEMETRY_BEARER_TOKEN=' | sort > "$(PROBE_DIR)/${name}.env"`,
+    `@if [ -z "$\${TELEMETRY_BEARER_TOKEN+set}" ]; then echo unset; elif [ -z "$$TELEMETRY_BEARER_TOKEN" ]; then echo blank; else echo nonblank; fi > "$(PROBE_DIR)/${name}.token"`,
+  ];
+}
+
+function probedEnv(sb: Sandbox, name: string): Record<string, string> {
+  const text = sb.probed(`${name}.env`);
+  expect(text).not.toBeNull();
+  return Object.fromEntries(
+    (text as string)
+      .trim()
+      .split("\n")
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+}
+
+const lines = (text: string) => text.split("\n").filter((l) => l !== "");
+
+describe("reference behaviour", () => {
+  test.concurrent("a skip and a pass: lists, verbatim skip reason, cluster.json metadata, exit 0", () =>
+    withSandbox(async (sb) => {
+      referenceScenarios(sb);
+      const r = await sb.run("run-matrix", [
+        "live",
+        "demo-skip",
+        "demo-pass",
+        "--scenarios-dir",
+        sb.scenarios,
+      ]);
+      expect(r.stderr).not.toContain("pk3s-run-matrix:"); // no warning or error of its own
+      expect(r.code).toBe(0);
+      expect(lines(r.stdout)).toContain("[PASS] demo-pass scenario-test-live");
+      expect(lines(r.stdout)).toContain(
+        "[SKIP] demo-skip scenario-test-live: missing cloud credentials in demo-skip",
+      );
+
+      const summary = sb.summary();
+      expect(summary.result).toBe("pass");
+      expect(summary.test_level).toBe("live");
+      expect(summary.execution_kind).toBe("manual");
+      expect(summary.ci).toEqual({ provider: null, workflow: null, run_id: null });
+      expect(summary.pass).toEqual(["demo-pass"]);
+      expect(summary.skip).toEqual(["demo-skip"]);
+      expect(summary.fail).toEqual([]);
+      expect(summary.interrupted).toEqual([]);
+      expect(summary.parent_run_id).toBeNull();
+      expect(summary.scenario_results["demo-skip"]?.skip_reason).toBe(
+        "missing cloud credentials in demo-skip",
+      );
+      expect(summary.productive_k3s).toEqual({
+        source: "release",
+        version: "v1.30.2+k3s1",
+        release_repo: "unknown",
+        engine: "k3s",
+        resolved_from_cluster_json: true,
+      });
+      expect(summary.telemetry.share_metrics_enabled).toBe(false);
+      expect(r.stdout).toContain(`summary: ${join(sb.artifacts, `${summary.run_id}-summary.json`)}`);
+
+      const pass = sb.manifest("demo-pass");
+      const skip = sb.manifest("demo-skip");
+      expect(pass.result).toBe("pass");
+      expect(pass.skip_reason).toBeUndefined();
+      expect(pass.productive_k3s.resolved_from_cluster_json).toBe(true);
+      expect(pass.productive_k3s.version).toBe("v1.30.2+k3s1");
+      expect(skip.result).toBe("skip");
+      expect(skip.skip_reason).toBe("missing cloud credentials in demo-skip");
+      expect(skip.productive_k3s.resolved_from_cluster_json).toBe(false);
+      for (const m of [pass, skip]) {
+        expect(m.test_level).toBe("live");
+        expect(m.parent_run_id).toBe(summary.run_id);
+        expect(m.session_id).toBe(summary.session_id);
+        expect(m.run_id).not.toBe(summary.run_id);
+        expect(m.phases).toEqual([
+          { name: "scenario-test-live", result: m.result, duration_seconds: m.duration_seconds },
+        ]);
+        expect(summary.scenario_results[m.scenario]).toMatchObject({
+          result: m.result,
+          run_id: m.run_id,
+          manifest: `infra-runs/${m.run_id}.json`,
+        });
+        expect(Date.parse(m.finished_at)).toBeGreaterThanOrEqual(Date.parse(m.started_at));
+      }
+    }));
+});
+
+describe("privacy of everything written", () => {
+  const LEAKY_LINE = String.raw`\033[31m[SKIP]\033[0m ssh ubuntu@10.20.30.40 (node-a.corp.example.com), key /home/alice/.ssh/id_ed25519, account 123456789012, arn:aws:iam::123456789012:role/x, AKIAIOSFODNN7EXAMPLE, fe80::1%%eth0, mac 00:11:22:33:44:55, https://user:pw@git.corp.example.com/x back\\slash\n`;
+  const LEAKY_CLUSTER = JSON.stringify({
+    productive_k3s: {
+      source: "/home/alice/src",
+      version: "10.1.2.3",
+      release_repo: "git@git.corp.example.com:alice/core.git",
+      engine: "k3s on node-b.corp.example.com",
+    },
+  });
+  const IDENTIFIERS = [
+    "10.20.30.40",
+    "ubuntu@",
+    "node-a",
+    "node-b",
+    "corp.example.com",
+    "/home/alice",
+    "alice",
+    ".ssh",
+    "id_ed25519",
+    "123456789012",
+    "arn:aws",
+    "AKIAIOSFODNN7EXAMPLE",
+    "fe80",
+    "eth0",
+    "00:11:22:33:44:55",
+    "user:pw",
+    "10.1.2.3",
+    "10.9.8.7",
+    "deploy@",
+    "/srv/core",
+    "build-host",
+    "\u001b",
+    "[31m",
+  ];
+
+  test.concurrent("identifiers in a [SKIP] line, cluster.json and PRODUCTIVE_K3S_* never reach a file", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("leaky", {
+        "scenario-test-static": [
+          `@mkdir -p generated && printf '%s' '${LEAKY_CLUSTER}' > generated/cluster.json`,
+          `@printf '${LEAKY_LINE}'; exit 3`,
+        ],
+      });
+      sb.scenario("env-meta", { "scenario-test-static": ["@true"] });
+      const junit = join(sb.artifacts, "junit.xml");
+      const r = await sb.run(
+        "run-matrix",
+        ["static", "leaky", "env-meta", "--scenarios-dir", sb.scenarios, "--junit", junit],
+        {
+          PRODUCTIVE_K3S_SOURCE: "ssh://deploy@10.9.8.7/srv/core",
+          PRODUCTIVE_K3S_VERSION: "v1.31.0+k3s1",
+          PRODUCTIVE_K3S_RELEASE_REPO: "https://releases.corp.example.com/core",
+          PRODUCTIVE_K3S_ENGINE: "k3s@build-host.corp.example.com",
+        },
+      );
+      expect(r.code).toBe(0);
+
+      const summary = sb.summary(); // parsed and validated against the JSON Schema
+      const leaky = sb.manifest("leaky");
+      const envMeta = sb.manifest("env-meta");
+      expect(summary.skip).toEqual(["leaky"]);
+      const reason = summary.scenario_results.leaky?.skip_reason ?? "";
+      expect(leaky.skip_reason).toBe(reason);
+      // The words around the identifiers survive; the identifiers become placeholders.
+      expect(reason).toStartWith("ssh <ssh-target> (<host>), key <path>, account <account-id>");
+      expect(reason).toContain("<mac>");
+      expect(reason).toContain("back\\slash");
+      expect(leaky.productive_k3s.resolved_from_cluster_json).toBe(true);
+      expect(envMeta.productive_k3s.resolved_from_cluster_json).toBe(false);
+      expect(envMeta.productive_k3s.version).toBe("v1.31.0+k3s1");
+
+      const xml = parseXml(await Bun.file(junit).text());
+      const cases = xml.children[0]?.children ?? [];
+      expect(cases.find((c) => c.attrs.name === "leaky")?.children[0]?.attrs.message).toBe(reason);
+
+      const files = filesUnder(sb.artifacts);
+      expect(files.length).toBe(4); // two manifests, the summary, the JUnit file
+      const written = sb.allText();
+      for (const id of IDENTIFIERS) {
+        expect({ id, found: written.includes(id) }).toEqual({ id, found: false });
+        expect({ id, found: r.stdout.includes(id) }).toEqual({ id, found: false });
+      }
+    }));
+
+  describe("this machine's identifiers (canaries set through the environment)", () => {
+    const HOST = "canary-host-zq7.example.internal";
+    const USER = "canaryuserzq7";
+    const say =
+      '"scenario-says: host=$$HOSTNAME user=$$USER logname=$$LOGNAME home=$$HOME token=$$TELEMETRY_BEARER_TOKEN"';
+    const cluster = `'{"productive_k3s":{"source":"%s/src","version":"%s","release_repo":"%s","engine":"%s"}}'`;
+    const writeCluster = `@mkdir -p generated && printf ${cluster} "$$HOME" "$$USER" "$$HOSTNAME" "$$TELEMETRY_BEARER_TOKEN" > generated/cluster.json`;
+
+    test.concurrent("none reaches an artifact, an event, the outbox, or the harness's own lines", () =>
+      withSandbox(async (sb) => {
+        const receiver = startReceiver();
+        try {
+          const home = join(sb.root, "home", USER);
+          mkdirSync(home, { recursive: true });
+          const token = `tok-CANARY-zq7-${crypto.randomUUID()}`;
+          const canaries = [HOST, "canary-host-zq7", USER, home, token];
+          sb.scenario("canary-skip", {
+            "scenario-test-static": [writeCluster, `@echo "[SKIP] "${say}; exit 3`],
+          });
+          sb.scenario("canary-fail", { "scenario-test-static": [writeCluster, `@echo ${say}; exit 1`] });
+          const env = {
+            HOSTNAME: HOST,
+            USER,
+            LOGNAME: USER,
+            HOME: home,
+            TELEMETRY_ENABLED: "true",
+            TELEMETRY_ENDPOINT: receiver.url,
+            TELEMETRY_BEARER_TOKEN: token,
+          };
+          const r = await sb.run(
+            "run-matrix",
+            ["static", "canary-skip", "canary-fail", "--scenarios-dir", sb.scenarios],
+            env,
+          );
+          expect(r.code).toBe(1);
+          // The fixture really printed them: the failing scenario's own output is shown.
+          expect(r.stderr).toContain(`scenario-says: host=${HOST} user=${USER}`);
+          expect(r.stderr).toContain(`home=${home}`);
+
+          await waitFor(() => new Set(receiver.eventIds()).size >= 6, 10_000, "6 events");
+          const summary = sb.summary();
+          expect(summary.skip).toEqual(["canary-skip"]);
+          expect(summary.fail).toEqual(["canary-fail"]);
+          expect(summary.parent_run_id).toBeNull();
+          expect(summary.productive_k3s.resolved_from_cluster_json).toBe(true);
+          // No TELEMETRY_PARENT_RUN_ID / TELEMETRY_SESSION_ID given: no parent, one new session.
+          const events = receiver.bodies() as TelemetryEvent[];
+          const matrixEvents = events.filter((e) => e.command.name === "run-matrix");
+          expect(new Set(matrixEvents.map((e) => e.event_name)).size).toBe(2);
+          for (const e of matrixEvents) expect(e.parent_run_id).toBeNull();
+          expect(new Set(events.map((e) => e.session_id))).toEqual(new Set([summary.session_id]));
+          const bodies = receiver.requests.map((q) => q.body).join("\n");
+          const outbox = sb.allText(sb.dirs.outbox);
+          const written = sb.allText();
+          for (const canary of canaries) {
+            const where = {
+              canary,
+              artifacts: written.includes(canary),
+              events: bodies.includes(canary),
+              outbox: outbox.includes(canary),
+              stdout: r.stdout.includes(canary),
+            };
+            expect(where).toEqual({ canary, artifacts: false, events: false, outbox: false, stdout: false });
+            // On stderr only inside the scenario's own output, never in a harness line.
+            for (const line of r.stderr.split("\n").filter((l) => l.includes(canary))) {
+              expect(line).toStartWith("scenario-says:");
+            }
+          }
+          // The token is not even shown inside the scenario's captured output.
+          expect(r.stderr).not.toContain(token);
+          expect(r.stderr).toContain("token=***");
+        } finally {
+          await receiver.stop();
+        }
+      }));
+  });
+});
+
+describe("telemetry wiring", () => {
+  interface Seen {
+    events: TelemetryEvent[];
+    byName: (command: string, scenario: string | null, event: string) => TelemetryEvent;
+  }
+
+  function seen(bodies: unknown[]): Seen {
+    const unique = new Map<string, TelemetryEvent>();
+    for (const body of bodies) {
+      expect(validateArtifact("event", body)).toEqual([]);
+      unique.set((body as TelemetryEvent).event_id, body as TelemetryEvent);
+    }
+    const events = [...unique.values()];
+    return {
+      events,
+      byName: (command, scenario, event) => {
+        const found = events.filter(
+          (e) => e.command.name === command && e.command.scenario === scenario && e.event_name === event,
+        );
+        expect(found).toHaveLength(1);
+        return found[0] as TelemetryEvent;
+      },
+    };
+  }
+
+  test.concurrent("enabled: matrix and scenario events correlate; children get all thirteen variables", () =>
+    withSandbox(async (sb) => {
+      const receiver = startReceiver();
+      try {
+        const names = ["t1", "t2", "t3"];
+        for (const name of names) sb.scenario(name, { "scenario-test-static": envProbe(name) });
+        const session = Bun.randomUUIDv7();
+        const cliRun = Bun.randomUUIDv7();
+        const token = `tok-CANARY-zq7-${crypto.randomUUID()}`;
+        const r = await sb.run(
+          "run-matrix",
+          ["static", ...names, "--jobs", "2", "--scenarios-dir", sb.scenarios],
+          {
+            TELEMETRY_ENABLED: "true",
+            TELEMETRY_ENDPOINT: receiver.url,
+            TELEMETRY_BEARER_TOKEN: token,
+            TELEMETRY_SESSION_ID: session,
+            TELEMETRY_PARENT_RUN_ID: cliRun,
+          },
+        );
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        await waitFor(() => new Set(receiver.eventIds()).size >= 8, 10_000, "8 events");
+        await Bun.sleep(200); // nothing more arrives
+        const { events, byName } = seen(receiver.bodies());
+        expect(events).toHaveLength(8);
+        for (const request of receiver.requests) {
+          expect(request.method).toBe("POST");
+          expect(request.headers["content-type"]).toContain("application/json");
+        }
+
+        const summary = sb.summary();
+        const matrixStarted = byName("run-matrix", null, "infra.command.started");
+        const matrixDone = byName("run-matrix", null, "infra.command.completed");
+        for (const e of [matrixStarted, matrixDone]) {
+          expect(e.run_id).toBe(summary.run_id);
+          expect(e.parent_run_id).toBe(cliRun);
+          expect(e.command.level).toBe("static");
+        }
+        expect(matrixDone.command.result).toBe("success");
+        expect(summary.parent_run_id).toBe(cliRun);
+        expect(summary.session_id).toBe(session);
+        expect(new Set(events.map((e) => e.session_id))).toEqual(new Set([session]));
+
+        for (const name of names) {
+          const manifest = sb.manifest(name);
+          const started = byName("run-scenario", name, "infra.command.started");
+          const done = byName("run-scenario", name, "infra.command.completed");
+          for (const e of [started, done]) {
+            expect(e.run_id).toBe(manifest.run_id);
+            expect(e.parent_run_id).toBe(summary.run_id);
+          }
+          expect(started.command.result).toBe("started");
+          expect(done.command.result).toBe("success");
+          expect(done.command.duration_ms).toBeNumber();
+          expect(manifest.parent_run_id).toBe(summary.run_id);
+          expect(manifest.session_id).toBe(session);
+          expect(manifest.telemetry.share_metrics_enabled).toBe(true);
+          expect(manifest.telemetry.endpoint_configured).toBe(true);
+
+          const child = probedEnv(sb, name);
+          expect(sb.probed(`${name}.token`)).toBe("nonblank\n");
+          expect(Object.keys(child).sort()).toEqual(
+            PROPAGATED_VARIABLES.filter((v) => v !== "TELEMETRY_BEARER_TOKEN").sort(),
+          );
+          expect(child).toMatchObject({
+            TELEMETRY_ENABLED: "true",
+            TELEMETRY_ENDPOINT: receiver.url,
+            TELEMETRY_OUTBOX_DIR: sb.dirs.outbox,
+            TELEMETRY_SESSION_ID: session,
+            TELEMETRY_RUN_ID: "",
+            TELEMETRY_PARENT_RUN_ID: manifest.run_id,
+            TELEMETRY_COMPONENT: "infra",
+          });
+        }
+        expect(summary.telemetry.share_metrics_enabled).toBe(true);
+        const written = sb.allText();
+        expect(written).not.toContain(receiver.url);
+        expect(written).not.toContain(`127.0.0.1:${receiver.port}`);
+        expect(written).not.toContain(token);
+      } finally {
+        await receiver.stop();
+      }
+    }));
+
+  test.concurrent("TELEMETRY_ENABLED=false: no request, no outbox, children get false and a blank token", () =>
+    withSandbox(async (sb) => {
+      const receiver = startReceiver();
+      try {
+        sb.scenario("off", { "scenario-test-static": envProbe("off") });
+        const r = await sb.run("run-matrix", ["static", "off", "--scenarios-dir", sb.scenarios], {
+          TELEMETRY_ENABLED: "false",
+          TELEMETRY_ENDPOINT: receiver.url,
+          TELEMETRY_BEARER_TOKEN: `tok-CANARY-zq7-${crypto.randomUUID()}`,
+        });
+        expect(r.code).toBe(0);
+        await Bun.sleep(300);
+        expect(receiver.requests).toHaveLength(0);
+        expect(existsSync(sb.dirs.outbox)).toBe(false);
+        expect(sb.summary().telemetry.share_metrics_enabled).toBe(false);
+        expect(sb.manifest("off").telemetry.share_metrics_enabled).toBe(false);
+        expect(probedEnv(sb, "off").TELEMETRY_ENABLED).toBe("false");
+        expect(sb.probed("off.token")).toBe("blank\n");
+      } finally {
+        await receiver.stop();
+      }
+    }));
+
+  test.concurrent("nothing set, stdin not a terminal: off, and no prompt", () =>
+    withSandbox(async (sb) => {
+      const receiver = startReceiver();
+      try {
+        sb.scenario("quiet", { "scenario-test-static": envProbe("quiet") });
+        // Only the endpoint is set (to the loopback receiver), so a request would be seen.
+        const r = await sb.run("run-matrix", ["static", "quiet", "--scenarios-dir", sb.scenarios], {
+          TELEMETRY_ENDPOINT: receiver.url,
+        });
+        expect(r.code).toBe(0);
+        expect(r.stdout + r.stderr).not.toContain(PROMPT_MESSAGE.slice(0, 30));
+        expect(r.stdout + r.stderr).not.toContain("?");
+        await Bun.sleep(300);
+        expect(receiver.requests).toHaveLength(0);
+        expect(sb.summary().telemetry.share_metrics_enabled).toBe(false);
+        expect(probedEnv(sb, "quiet").TELEMETRY_ENABLED).toBe("false");
+        expect(sb.probed("quiet.token")).toBe("blank\n");
+      } finally {
+        await receiver.stop();
+      }
+    }));
+});
+
+describe("robustness", () => {
+  test.concurrent("an unknown scenario is a recorded failure naming the known ones; the rest still run", () =>
+    withSandbox(async (sb) => {
+      referenceScenarios(sb);
+      const r = await sb.run("run-matrix", [
+        "static",
+        "demo-pass",
+        "no-such-scenario",
+        "demo-skip",
+        "--scenarios-dir",
+        sb.scenarios,
+      ]);
+      expect(r.code).toBe(1);
+      const summary = sb.summary();
+      expect(summary.result).toBe("fail");
+      expect(summary.pass).toEqual(["demo-pass"]);
+      expect(summary.skip).toEqual(["demo-skip"]);
+      expect(summary.fail).toEqual(["no-such-scenario"]);
+      const reason = summary.scenario_results["no-such-scenario"]?.fail_reason ?? "";
+      expect(reason).toContain('unknown scenario "no-such-scenario"');
+      expect(reason).toContain("demo-pass, demo-skip");
+      expect(reason).not.toContain(sb.root);
+      expect(sb.manifest("no-such-scenario").result).toBe("fail");
+      expect(r.stdout).toContain("[FAIL] no-such-scenario scenario-test-static: unknown scenario");
+      expect(r.stdout).toContain("static matrix FAIL: 1 passed, 1 failed, 1 skipped");
+    }));
+
+  test.concurrent("names that are paths (../x, a/b) are refused, never executed", () =>
+    withSandbox(async (sb) => {
+      const runs = (name: string) => [`@echo ran > "$(PROBE_DIR)/${name}.ran"`];
+      sb.scenario("ok", { "scenario-test-static": runs("ok") });
+      sb.scenario("outside", { "scenario-test-static": runs("outside") }, { parent: sb.root });
+      sb.scenario("b", { "scenario-test-static": runs("a-b") }, { parent: join(sb.scenarios, "a") });
+      const r = await sb.run("run-matrix", [
+        "static",
+        "ok",
+        "../outside",
+        "a/b",
+        "--scenarios-dir",
+        sb.scenarios,
+      ]);
+      expect(r.code).toBe(1);
+      expect(sb.probed("ok.ran")).toBe("ran\n");
+      expect(sb.probed("outside.ran")).toBeNull();
+      expect(sb.probed("a-b.ran")).toBeNull();
+      const summary = sb.summary();
+      expect(summary.pass).toEqual(["ok"]);
+      expect(summary.fail).toHaveLength(2);
+      for (const name of summary.fail) {
+        expect(summary.scenario_results[name]?.fail_reason).toContain("invalid scenario name");
+        expect(summary.scenario_results[name]?.fail_reason).not.toContain(sb.root);
+      }
+    }));
+
+  test.concurrent("given names that sanitise to one name keep one summary entry each", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("dup", { "scenario-test-static": ["@true"] });
+      const r = await sb.run("run-matrix", ["static", "dup", "../dup", "--scenarios-dir", sb.scenarios]);
+      expect(r.code).toBe(1);
+      const summary = sb.summary();
+      expect(summary.pass).toEqual(["dup"]);
+      expect(summary.fail).toEqual(["dup-2"]);
+      expect(Object.keys(summary.scenario_results).sort()).toEqual(["dup", "dup-2"]);
+      expect(summary.scenario_results.dup?.result).toBe("pass");
+      expect(summary.scenario_results["dup-2"]?.fail_reason).toContain("invalid scenario name");
+    }));
+
+  test.concurrent("--jobs 2 runs two at a time; each scenario's lines and output stay whole", () =>
+    withSandbox(async (sb) => {
+      const names = ["j1", "j2", "j3", "j4"];
+      for (const [i, name] of names.entries()) {
+        const fails = i % 2 === 1;
+        sb.scenario(name, {
+          "scenario-test-static": [
+            `@echo "${name} line one"; sleep 1; echo "${name} line two"; echo "${name} line three"${fails ? "; exit 1" : ""}`,
+          ],
+        });
+      }
+      const r = await sb.run("run-matrix", [
+        "static",
+        ...names,
+        "--jobs",
+        "2",
+        "--scenarios-dir",
+        sb.scenarios,
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.ms).toBeLessThan(3_500); // four 1 s scenarios, two at a time (sequential: ≥ 4 s)
+      const summary = sb.summary();
+      expect(summary.pass.sort()).toEqual(["j1", "j3"]);
+      expect(summary.fail.sort()).toEqual(["j2", "j4"]);
+      const out = lines(r.stdout);
+      expect(out.slice(0, 4).sort()).toEqual(
+        [
+          "[PASS] j1 scenario-test-static",
+          "[FAIL] j2 scenario-test-static: make exited with code 2",
+          "[PASS] j3 scenario-test-static",
+          "[FAIL] j4 scenario-test-static: make exited with code 2",
+        ].sort(),
+      );
+      expect(out[4]).toStartWith("static matrix FAIL: 2 passed, 2 failed, 0 skipped in ");
+      // Failed scenarios' captured output on stderr, one contiguous block each.
+      const blocks = r.stderr.split(/^(?=----- )/m).filter((b) => b.startsWith("----- "));
+      expect(blocks).toHaveLength(2);
+      for (const name of ["j2", "j4"]) {
+        const block = lines(
+          blocks.find((b) => b.startsWith(`----- ${name} scenario-test-static output -----\n`)) ?? "",
+        );
+        // make's own error line (stderr) may arrive before or after the recipe's stdout lines
+        expect(block.slice(1).sort()).toEqual(
+          [
+            `${name} line one`,
+            `${name} line three`,
+            `${name} line two`,
+            "make: *** [Makefile:2: scenario-test-static] Error 1",
+          ].sort(),
+        );
+        const own = block.filter((l) => l.startsWith(name));
+        expect(own).toEqual([`${name} line one`, `${name} line two`, `${name} line three`]);
+      }
+      expect(r.stderr).not.toContain("j1 line");
+    }));
+
+  test.concurrent("live output streams while the scenario is still running", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("streamer", { "scenario-test-live": ['@echo "early line"; sleep 2; echo "late line"'] });
+      const { proc, stdout } = startReading(
+        "run-matrix",
+        ["live", "streamer", "--scenarios-dir", sb.scenarios],
+        sb.env(),
+      );
+      await stdout.waitFor("early line\n", 10_000);
+      expect(proc.exitCode).toBeNull();
+      expect(stdout.text).not.toContain("late line");
+      expect(await proc.exited).toBe(0);
+      await stdout.done;
+      expect(stdout.text).toStartWith("early line\nlate line\n[PASS] streamer scenario-test-live\n");
+    }));
+
+  test.concurrent("a failing streamed live scenario's output is shown once", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("live-fail", { "scenario-test-live": ['@echo "only once, please"; exit 1'] });
+      const r = await sb.run("run-matrix", ["live", "live-fail", "--scenarios-dir", sb.scenarios]);
+      expect(r.code).toBe(1);
+      expect((r.stdout + r.stderr).split("only once, please")).toHaveLength(2);
+    }));
+});
+
+describe("interrupt", () => {
+  function sleeper(name: string, seconds: string): Recipes {
+    return {
+      "scenario-test-static": [
+        `@trap 'echo trapped > "$(PROBE_DIR)/${name}.trap"; exit 143' TERM INT; echo started > "$(PROBE_DIR)/${name}.started"; sleep ${seconds}; echo finished > "$(PROBE_DIR)/${name}.finished"`,
+      ],
+    };
+  }
+
+  test.concurrent("SIGINT: exit 130 at once, a valid summary of what ran, no process left behind", () =>
+    withSandbox(async (sb) => {
+      const seconds = uniqueSeconds(5);
+      const names = ["s1", "s2", "s3"];
+      for (const name of names) sb.scenario(name, sleeper(name, seconds));
+      const { proc, stdout } = startReading(
+        "run-matrix",
+        ["static", ...names, "--jobs", "1", "--scenarios-dir", sb.scenarios],
+        sb.env(),
+      );
+      await waitFor(() => sb.probed("s1.started") !== null, 10_000, "s1 to start");
+      await waitFor(() => processesWithArg(seconds).length > 0, 5_000, "the fixture's sleep");
+      await Bun.sleep(300);
+      const sentAt = performance.now();
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(130);
+      expect(performance.now() - sentAt).toBeLessThan(4_000);
+      await stdout.done;
+
+      const summary = sb.summary();
+      expect(summary.result).toBe("fail");
+      expect(summary.interrupted).toEqual(names);
+      expect(summary.pass).toEqual([]);
+      expect(summary.fail).toEqual([]);
+      const s1 = sb.manifest("s1");
+      expect(s1.result).toBe("fail");
+      expect(s1.fail_reason).toBe("interrupted");
+      expect(summary.scenario_results.s1).toMatchObject({ result: "interrupted", run_id: s1.run_id });
+      expect(summary.scenario_results.s2).toMatchObject({
+        result: "interrupted",
+        run_id: null,
+        manifest: null,
+      });
+      expect(summary.scenario_results.s3).toMatchObject({
+        result: "interrupted",
+        run_id: null,
+        manifest: null,
+      });
+      expect(sb.read().manifests).toHaveLength(1);
+      expect(stdout.text).toContain("3 interrupted");
+
+      expect(sb.probed("s1.trap")).toBe("trapped\n"); // the recipe's shell was signalled
+      expect(sb.probed("s1.finished")).toBeNull();
+      expect(sb.probed("s2.started")).toBeNull();
+      await waitFor(() => processesWithArg(seconds).length === 0, 2_000, "no fixture sleep left");
+    }));
+
+  test.concurrent("SIGINT to a streamed live matrix stops the recipe's processes too", () =>
+    withSandbox(async (sb) => {
+      const seconds = uniqueSeconds(7);
+      sb.scenario("l1", {
+        "scenario-test-live": [`@echo "live started"; sleep ${seconds}; echo "live finished"`],
+      });
+      const { proc, stdout } = startReading(
+        "run-matrix",
+        ["live", "l1", "--scenarios-dir", sb.scenarios],
+        sb.env(),
+      );
+      await stdout.waitFor("live started", 10_000);
+      await waitFor(() => processesWithArg(seconds).length > 0, 5_000, "the fixture's sleep");
+      const sentAt = performance.now();
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(130);
+      expect(performance.now() - sentAt).toBeLessThan(4_000);
+      await waitFor(() => processesWithArg(seconds).length === 0, 2_000, "no fixture sleep left");
+      expect(stdout.text).not.toContain("live finished");
+      expect(sb.summary().interrupted).toEqual(["l1"]);
+    }));
+});
+
+describe("reports", () => {
+  function reportScenarios(sb: Sandbox): void {
+    sb.scenario("r-pass", { "scenario-test-static": ["@true"] });
+    sb.scenario("r-skip", { "scenario-test-static": [`@echo '[SKIP] needs <gpu> & "fast" disk'; exit 3`] });
+    sb.scenario("r-fail", { "scenario-test-static": ["@exit 1"] });
+  }
+
+  test.concurrent("--junit writes well-formed JUnit XML; GITHUB_STEP_SUMMARY gets a table appended", () =>
+    withSandbox(async (sb) => {
+      reportScenarios(sb);
+      const junit = join(sb.root, "reports", "nested", "junit.xml");
+      const step = join(sb.root, "step-summary.md");
+      writeFileSync(step, "# earlier step\n");
+      const r = await sb.run(
+        "run-matrix",
+        ["static", "r-pass", "r-skip", "r-fail", "--junit", junit, "--scenarios-dir", sb.scenarios],
+        { GITHUB_STEP_SUMMARY: step },
+      );
+      expect(r.code).toBe(1);
+      const summary = sb.summary();
+      const skipReason = summary.scenario_results["r-skip"]?.skip_reason;
+      expect(skipReason).toBe('needs <gpu> & "fast" disk');
+
+      const text = await Bun.file(junit).text();
+      expect(text).toContain("needs &lt;gpu&gt; &amp; &quot;fast&quot; disk");
+      const root = parseXml(text);
+      expect(root.name).toBe("testsuites");
+      const suite = root.children[0] as XmlElement;
+      expect(suite.name).toBe("testsuite");
+      expect(suite.attrs).toMatchObject({ tests: "3", failures: "1", skipped: "1" });
+      const cases: Record<string, XmlElement> = Object.fromEntries(
+        suite.children.map((c) => [c.attrs.name as string, c]),
+      );
+      expect(suite.children.map((c) => c.name)).toEqual(["testcase", "testcase", "testcase"]);
+      expect(cases["r-pass"]?.children).toEqual([]);
+      expect(cases["r-skip"]?.children.map((c) => c.name)).toEqual(["skipped"]);
+      expect(cases["r-skip"]?.children[0]?.attrs.message).toBe(skipReason as string);
+      expect(cases["r-fail"]?.children.map((c) => c.name)).toEqual(["failure"]);
+      expect(cases["r-fail"]?.children[0]?.attrs.message).toBe("make exited with code 2");
+
+      const md = await Bun.file(step).text();
+      expect(md).toStartWith("# earlier step\n");
+      const rows = md.split("\n").filter((l) => /^\| r-/.test(l));
+      expect(rows).toHaveLength(3);
+      expect(rows.find((l) => l.startsWith("| r-pass | pass |"))).toBeDefined();
+      expect(rows.find((l) => l.startsWith("| r-fail | fail |"))).toContain("make exited with code 2");
+      // Escaped, so GitHub does not take "<gpu>" for an HTML tag and drop it.
+      expect(rows.find((l) => l.startsWith("| r-skip | skip |"))).toContain("&lt;gpu&gt; &amp;");
+    }));
+
+  test.concurrent("GitHub Actions: execution_kind ci, provider, workflow and run id", () =>
+    withSandbox(async (sb) => {
+      reportScenarios(sb);
+      const r = await sb.run("run-matrix", ["static", "r-pass", "--scenarios-dir", sb.scenarios], {
+        GITHUB_ACTIONS: "true",
+        CI: "true",
+        GITHUB_WORKFLOW: "ci",
+        GITHUB_RUN_ID: "123",
+      });
+      expect(r.code).toBe(0);
+      const expected = { provider: "github_actions", workflow: "ci", run_id: "123" };
+      const summary = sb.summary();
+      expect(summary.execution_kind).toBe("ci");
+      expect(summary.ci).toEqual(expected);
+      const manifest: Manifest = sb.manifest("r-pass");
+      expect(manifest.execution_kind).toBe("ci");
+      expect(manifest.ci).toEqual(expected);
+    }));
+
+  test.concurrent("GitLab CI: provider gitlab", () =>
+    withSandbox(async (sb) => {
+      reportScenarios(sb);
+      const r = await sb.run("run-matrix", ["static", "r-pass", "--scenarios-dir", sb.scenarios], {
+        GITLAB_CI: "true",
+        CI: "true",
+      });
+      expect(r.code).toBe(0);
+      const summary = sb.summary();
+      expect(summary.execution_kind).toBe("ci");
+      expect(summary.ci.provider).toBe("gitlab");
+      expect(sb.manifest("r-pass").ci.provider).toBe("gitlab");
+    }));
+});
