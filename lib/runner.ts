@@ -1,6 +1,7 @@
 // Runner: one scenario execution — `make -C <dir> <target>` with the propagated environment,
 // classified (classify.ts), recorded as an anonymous manifest (artifacts.ts) and reported as
 // infra.command.started/completed events (emitter.ts). Shared by run-scenario and run-matrix.
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   ciBlock,
@@ -92,16 +93,42 @@ async function collect(
   }
 }
 
-/** Pids of every process below `pid`, from one `ps` listing (Linux and macOS); [] when ps fails. */
-function descendants(pid: number): number[] {
-  const ps = Bun.spawnSync(["ps", "-A", "-o", "pid=,ppid="], { stdout: "pipe", stderr: "ignore" });
-  if (ps.exitCode !== 0) return [];
+/** parent pid → child pids: from /proc on Linux (no extra tool needed), else one `ps` listing. */
+function processTree(): Map<number, number[]> {
   const children = new Map<number, number[]>();
+  const add = (child: number, parent: number) => {
+    if (child > 0 && Number.isInteger(parent)) children.set(parent, [...(children.get(parent) ?? []), child]);
+  };
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    // not Linux
+  }
+  if (entries.length > 0) {
+    for (const entry of entries) {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        // "pid (comm) state ppid ...": comm may contain spaces, so read after the last ")"
+        add(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return children;
+  }
+  const ps = Bun.spawnSync(["ps", "-A", "-o", "pid=,ppid="], { stdout: "pipe", stderr: "ignore" });
+  if (ps.exitCode !== 0) return children;
   for (const line of ps.stdout.toString().split("\n")) {
     const [child, parent] = line.trim().split(/\s+/).map(Number);
-    if (!child || parent === undefined || Number.isNaN(parent)) continue;
-    children.set(parent, [...(children.get(parent) ?? []), child]);
+    if (child && parent !== undefined) add(child, parent);
   }
+  return children;
+}
+
+/** Pids of every process below `pid`. */
+function descendants(pid: number): number[] {
+  const children = processTree();
   const found: number[] = [];
   const queue = [pid];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
