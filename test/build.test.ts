@@ -1,0 +1,226 @@
+// The standalone binaries of `make build`, run where nothing of the repo is reachable: copied into
+// an empty temp directory and started with an `env -i`-style environment (PATH=/usr/bin:/bin, a
+// temp HOME), so no Bun, no node_modules, no package.json and no sources can help them.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BACKGROUND_FLUSH_ARG } from "../lib/flusher.ts";
+import pkg from "../package.json" with { type: "json" };
+import { cmdline, filesUnder, lockPid, REPO, running, waitFor } from "./support/run.ts";
+import { useScope } from "./support/scope.ts";
+
+const DIST = join(REPO, "dist");
+const MINIMAL_PATH = "/usr/bin:/bin";
+
+let work: string;
+let emitBin: string;
+let flushBin: string;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function exec(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 30_000,
+): Promise<Result> {
+  const proc = Bun.spawn(argv, { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  try {
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A fresh temp dir for one test (removed after it); its own HOME and outbox. */
+function sandbox(): {
+  dir: string;
+  home: string;
+  outbox: string;
+  env: (extra?: Record<string, string>) => Record<string, string>;
+} {
+  const dir = mkdtempSync(join(work, "case-"));
+  const home = join(dir, "home");
+  mkdirSync(home);
+  const outbox = join(dir, "outbox");
+  scope.defer(async () => {
+    await stopCompiledFlusher(outbox);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, home, outbox, env: (extra = {}) => ({ PATH: MINIMAL_PATH, HOME: home, ...extra }) };
+}
+
+/** A compiled binary hands undelivered events to itself with the hidden flush argument. */
+async function stopCompiledFlusher(outbox: string): Promise<void> {
+  const pid = lockPid(outbox);
+  if (pid === null || !running(pid) || !cmdline(pid).includes(BACKGROUND_FLUSH_ARG)) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    return;
+  }
+  await waitFor(() => !running(pid), 5_000, "background flusher to die").catch(() => {});
+}
+
+const scope = useScope();
+
+beforeAll(async () => {
+  const make = Bun.spawn(["make", "-C", REPO, "build"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([
+    new Response(make.stdout).text(),
+    new Response(make.stderr).text(),
+    make.exited,
+  ]);
+  if (code !== 0) throw new Error(`make build failed (${code}):\n${out}\n${err}`);
+
+  // The binaries alone, in an otherwise empty directory.
+  work = mkdtempSync(join(tmpdir(), "pk3s-build-"));
+  const bin = join(work, "bin");
+  mkdirSync(bin);
+  emitBin = join(bin, "pk3s-emit");
+  flushBin = join(bin, "pk3s-flush");
+  copyFileSync(join(DIST, "pk3s-emit"), emitBin);
+  copyFileSync(join(DIST, "pk3s-flush"), flushBin);
+  expect(readdirSync(bin).sort()).toEqual(["pk3s-emit", "pk3s-flush"]);
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("copied binaries with a minimal environment", () => {
+  test("--version prints the name and the version of package.json", async () => {
+    const box = sandbox();
+    for (const [bin, name] of [
+      [emitBin, "pk3s-emit"],
+      [flushBin, "pk3s-flush"],
+    ] as const) {
+      const result = await exec([bin, "--version"], box.env(), box.dir);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${name} ${pkg.version}\n`);
+    }
+  });
+
+  test("pk3s-emit env --format json prints the propagated set", async () => {
+    const box = sandbox();
+    const result = await exec(
+      [emitBin, "env", "--format", "json"],
+      box.env({ TELEMETRY_ENABLED: "true", TELEMETRY_OUTBOX_DIR: box.outbox }),
+      box.dir,
+    );
+    expect(result.code).toBe(0);
+    const set = JSON.parse(result.stdout) as Record<string, string>;
+    expect(set.TELEMETRY_ENABLED).toBe("true");
+    expect(set.TELEMETRY_COMPONENT).toBe("infra");
+    expect(set.TELEMETRY_OUTBOX_DIR).toBe(box.outbox);
+    expect(set.TELEMETRY_USER_AGENT).toBe(`pk3s-infra-telemetry/${pkg.version}`);
+    expect(set.TELEMETRY_SESSION_ID).toMatch(/\S/);
+    expect(Object.keys(set).every((k) => k.startsWith("TELEMETRY_"))).toBe(true);
+  });
+
+  test("pk3s-emit delivers an event to a loopback endpoint", async () => {
+    const box = sandbox();
+    const receiver = scope.receiver();
+    const result = await exec(
+      [
+        emitBin,
+        "infra.command.started",
+        "--command",
+        "run-scenario",
+        "--result",
+        "started",
+        "--scenario",
+        "multipass",
+        "--level",
+        "static",
+      ],
+      box.env({
+        TELEMETRY_ENABLED: "true",
+        TELEMETRY_ENDPOINT: receiver.url,
+        TELEMETRY_OUTBOX_DIR: box.outbox,
+      }),
+      box.dir,
+    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    await waitFor(() => receiver.requests.length >= 1, 15_000, "the event at the receiver");
+    const [request] = receiver.requests;
+    expect(request?.method).toBe("POST");
+    expect(request?.headers["content-type"]).toBe("application/json");
+    expect(request?.headers["x-productive-k3s-telemetry"]).toBe("pk3s-public-v1");
+    const body = JSON.parse(request?.body ?? "{}");
+    expect(body.event_name).toBe("infra.command.started");
+    expect(body.command).toMatchObject({ name: "run-scenario", scenario: "multipass", level: "static" });
+    expect(body.client.version).toBe(pkg.version);
+    // Delivered means gone from the outbox.
+    await waitFor(() => filesUnder(join(box.outbox, "pending")).length === 0, 15_000, "an empty outbox");
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  test("a .env file in the working directory is not loaded", async () => {
+    const box = sandbox();
+    writeFileSync(join(box.dir, ".env"), "TELEMETRY_ENABLED=true\n");
+    writeFileSync(join(box.dir, "bunfig.toml"), '[env]\nfile = ".env"\n');
+    const result = await exec([emitBin, "consent"], box.env({ TELEMETRY_OUTBOX_DIR: box.outbox }), box.dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("false\n");
+    // The same binary does read the real environment.
+    const real = await exec(
+      [emitBin, "consent"],
+      box.env({ TELEMETRY_ENABLED: "true", TELEMETRY_OUTBOX_DIR: box.outbox }),
+      box.dir,
+    );
+    expect(real.stdout).toBe("true\n");
+  });
+});
+
+describe("dist/pk3s-run-matrix with the bundled scenarios", () => {
+  test("static multipass passes from dist/ and writes a summary", async () => {
+    const box = sandbox();
+    // Scenario Makefiles call `bun`: a directory holding only a `bun` link to this Bun.
+    const bunDir = join(box.dir, "bun-bin");
+    mkdirSync(bunDir);
+    symlinkSync(process.execPath, join(bunDir, "bun"));
+    const artifacts = join(box.dir, "artifacts");
+    const result = await exec(
+      [join(DIST, "pk3s-run-matrix"), "static", "multipass"],
+      box.env({
+        PATH: `${bunDir}:${MINIMAL_PATH}`,
+        TEST_ARTIFACTS_DIR: artifacts,
+        TELEMETRY_OUTBOX_DIR: box.outbox,
+      }),
+      box.dir,
+      60_000,
+    );
+    expect(result.stdout).toContain("[PASS] multipass scenario-test-static");
+    expect(result.code).toBe(0);
+    const summaries = readdirSync(artifacts).filter((f) => f.endsWith("-summary.json"));
+    expect(summaries).toHaveLength(1);
+    const summary = JSON.parse(readFileSync(join(artifacts, summaries[0] as string), "utf8"));
+    expect(summary.result).toBe("pass");
+    expect(summary.test_level).toBe("static");
+    expect(summary.pass).toEqual(["multipass"]);
+    expect(readdirSync(join(artifacts, "infra-runs"))).toHaveLength(1);
+  });
+});
