@@ -53,7 +53,7 @@ setup: $(DEPS) ## Install Bun (if missing) and the locked dependencies
 test: lint typecheck unit ## Lint (Biome), type-check (tsc --noEmit) and run every test
 
 lint: $(DEPS) ## Biome lint and format check
-	node_modules/.bin/biome check .
+	node_modules/.bin/biome check --error-on-warnings .
 
 format: $(DEPS) ## Apply Biome formatting and safe fixes
 	node_modules/.bin/biome check --write .
@@ -75,7 +75,7 @@ test-live: $(DEPS) ## Matrix of the bundled scenarios at the live level (skips w
 
 test-matrix-all: $(DEPS) ## static, contract and live matrices (one consent question), then one line per manifest
 	@status=0; since=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
-	TELEMETRY_ENABLED=$$("$(BUN)" scripts/emit.ts consent) || exit $$?; export TELEMETRY_ENABLED; \
+	TELEMETRY_ENABLED=$$($(MATRIX) consent) || exit $$?; export TELEMETRY_ENABLED; \
 	for level in static contract live; do \
 	  $(MATRIX) $$level $(SCENARIOS) --jobs $(JOBS) || status=1; echo; \
 	done; \

@@ -1,6 +1,7 @@
-// CLI: argument parsing shared by the four scripts (node:util parseArgs, strict), the usage
-// error type (exit 2), and the main wrapper that turns errors into one clear line.
-import { parseArgs } from "node:util";
+// CLI: argument parsing shared by the four scripts (strict: unknown options are usage errors),
+// the usage error type (exit 2), and the main wrapper that turns errors into one clear line.
+// The parser is a small one of our own rather than node:util's parseArgs: loading node:util
+// costs pk3s-emit about a millisecond of start-up, and start-up is most of its run time.
 import { LEVELS, type TestLevel } from "./event.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
@@ -17,7 +18,7 @@ export class ExitError extends Error {
   }
 }
 
-export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
 
 /** Options every script accepts. */
 export const COMMON_OPTIONS = {
@@ -26,17 +27,50 @@ export const COMMON_OPTIONS = {
   version: { type: "boolean" },
 } as const satisfies OptionSpec;
 
-export function parseCli<T extends OptionSpec>(argv: string[], options: T) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: { ...COMMON_OPTIONS, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ""));
+type Values<T extends OptionSpec> = {
+  [K in keyof T]?: T[K]["type"] extends "boolean" ? boolean : string;
+};
+
+/**
+ * `--name value`, `--name=value`, `--flag`, `-h`; everything after `--` is positional.
+ * Unknown options, a missing value and a value given to a flag are usage errors.
+ */
+export function parseCli<T extends OptionSpec>(
+  argv: string[],
+  options: T,
+): { values: Values<T & typeof COMMON_OPTIONS>; positionals: string[] } {
+  const spec: OptionSpec = { ...COMMON_OPTIONS, ...options };
+  const shorts = new Map(Object.entries(spec).flatMap(([name, o]) => (o.short ? [[o.short, name]] : [])));
+  const values: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const long = arg.startsWith("--");
+    const key = long ? arg.slice(2, eq === -1 ? undefined : eq) : shorts.get(arg.slice(1));
+    const option = key === undefined ? undefined : spec[key];
+    if (key === undefined || !option)
+      throw new UsageError(`unknown option ${long ? arg.split("=")[0] : arg}`);
+    if (option.type === "boolean") {
+      if (long && eq !== -1) throw new UsageError(`option --${key} does not take a value`);
+      values[key] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (long && eq !== -1) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith("-")) value = argv[++i];
+    if (value === undefined) throw new UsageError(`option --${key} needs a value`);
+    values[key] = value;
   }
+  return { values: values as Values<T & typeof COMMON_OPTIONS>, positionals };
 }
 
 export function parseLevel(raw: string | undefined): TestLevel {

@@ -1,11 +1,9 @@
 // Context: how every execution starts — settings parsed (each warning printed once), consent
 // resolved (asked at most once, and only by a root that may prompt), correlation ids made.
-import { isCI } from "std-env";
 import { UsageError } from "./cli.ts";
 import { type Consent, parseTelemetryFlag, resolveConsent } from "./consent.ts";
 import { type Correlation, correlate } from "./correlation.ts";
 import { type Logger, registerSecret } from "./log.ts";
-import { askConsent } from "./prompt.ts";
 import { parseSettings, type Settings } from "./settings.ts";
 
 export interface ExecutionContext {
@@ -17,16 +15,17 @@ export interface ExecutionContext {
 export interface StartOptions {
   /** The raw --telemetry value, if given. */
   flag: string | undefined;
-  /** Only a root execution (matrix, or a scenario run directly) may ask the operator. */
-  mayPrompt: boolean;
+  /**
+   * How to ask the operator (SPEC §2 step 4); absent: never ask. Only a root execution (a
+   * matrix, or a scenario run directly) passes one, and only at a terminal (prompt.ts).
+   */
+  ask?: Asker | undefined;
   log: Logger;
   env?: Record<string, string | undefined>;
 }
 
-/** Interactive: stdin and stdout (or the given output) are terminals, and this is not CI. */
-export function isInteractive(output: { isTTY?: boolean } = process.stdout): boolean {
-  return Boolean(process.stdin.isTTY && output.isTTY) && !isCI;
-}
+/** The one question, injected so this module stays free of terminal code (and fast to load). */
+export type Asker = () => Promise<boolean>;
 
 export function readSettings(log: Logger, env: Record<string, string | undefined> = process.env): Settings {
   const { settings, warnings } = parseSettings(env);
@@ -38,27 +37,30 @@ export function readSettings(log: Logger, env: Record<string, string | undefined
 export async function resolveExecutionConsent(
   flagRaw: string | undefined,
   settings: Settings,
-  options: {
-    mayPrompt: boolean;
-    log: Logger;
-    env?: Record<string, string | undefined>;
-    /** Where the prompt is drawn (default stdout). */
-    promptOutput?: NodeJS.WriteStream;
-  },
+  options: { ask?: Asker | undefined; log: Logger; env?: Record<string, string | undefined> },
 ): Promise<Consent> {
   const flag = parseTelemetryFlag(flagRaw);
   if (flag === "invalid") throw new UsageError("--telemetry must be 'enable' or 'disable'");
   const env = options.env ?? process.env;
+  const ask = options.ask;
   const decision = resolveConsent({
     flag,
     telemetryEnabled: settings.enabledRaw,
     doNotTrack: env.DO_NOT_TRACK,
-    interactive: options.mayPrompt && isInteractive(options.promptOutput),
+    interactive: ask !== undefined,
   });
   if (decision.warning) options.log.warn(decision.warning);
-  if (!decision.ask) return decision.consent;
-  const yes = await askConsent(options.promptOutput);
+  if (!decision.ask || !ask) return decision.ask ? nonInteractive() : decision.consent;
+  const yes = await ask();
   return { enabled: yes, source: "prompt", reason: yes ? "operator accepted" : "operator declined" };
+}
+
+function nonInteractive(): Consent {
+  return {
+    enabled: false,
+    source: "non-interactive",
+    reason: "not interactive and TELEMETRY_ENABLED is unset",
+  };
 }
 
 export async function startExecution(options: StartOptions): Promise<ExecutionContext> {

@@ -2,7 +2,6 @@
 // timeout, backoff with jitter, Retry-After), classified as delivered / kept / rejected.
 // Also the pure rules around it: headers, when a token may travel, how a status is classified,
 // and a bounded TCP reachability probe that applies the connect timeout.
-import { connect } from "node:net";
 import { FetchError, ofetch } from "ofetch";
 import type { TelemetryEvent } from "./event.ts";
 import type { Settings } from "./settings.ts";
@@ -162,15 +161,28 @@ export function reachable(
   if (proxied) return Promise.resolve(true);
   const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, "");
+  // Bun.connect rather than node:net: no module to load at start-up.
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
+    let settled = false;
+    const finish = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      socket.destroy();
       resolve(ok);
     };
-    const timer = setTimeout(() => done(false), timeoutSeconds * 1000);
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
+    const timer = setTimeout(() => finish(false), timeoutSeconds * 1000);
+    Bun.connect({
+      hostname: host,
+      port,
+      socket: {
+        data() {},
+        open(socket) {
+          socket.end();
+          finish(true);
+        },
+        connectError: () => finish(false),
+        error: () => finish(false),
+      },
+    }).catch(() => finish(false));
   });
 }

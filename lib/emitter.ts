@@ -106,25 +106,17 @@ export class Emitter {
       }
       return null;
     }
-    const task = this.deliverInline(name).finally(() => this.inflight.delete(task));
+    const task = this.deliverInline(name, event).finally(() => this.inflight.delete(task));
     this.inflight.add(task);
     return event;
   }
 
-  private async deliverInline(name: string): Promise<void> {
+  /** The event just queued, sent from memory (the file is the durable copy of the same bytes). */
+  private async deliverInline(name: string, event: TelemetryEvent): Promise<void> {
     const claim = this.outbox.claim(name);
     if (!claim) return; // a background flusher already took it
-    const read = this.outbox.read(claim);
-    if (!read.ok) {
-      this.outbox.quarantine(claim);
-      return;
-    }
     // One attempt here; retries are the background flusher's job.
-    const outcome = await deliver(
-      read.event,
-      { ...this.settings, maxRetries: 1 },
-      { signal: this.abort.signal },
-    );
+    const outcome = await deliver(event, { ...this.settings, maxRetries: 1 }, { signal: this.abort.signal });
     if (outcome.kind === "delivered") this.outbox.done(claim);
     else if (outcome.kind === "rejected") this.outbox.deadLetter(claim, outcome.status);
     else {

@@ -1,7 +1,6 @@
 // Flusher: drains the outbox — oldest first, N deliveries at a time, each event claimed by
 // exactly one process — and the background hand-off that lets a command return at once while
 // its events are delivered by a detached process (one per outbox at a time, via a lock file).
-import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { explicitlyDisabled } from "./consent.ts";
@@ -182,13 +181,16 @@ function unlock(outboxDir: string): void {
 export function handOff(outboxDir: string, overrides: Record<string, string> = {}): void {
   if (lockHolder(outboxDir) !== null) return;
   const [cmd, ...args] = selfCommand();
-  const child = spawn(cmd as string, [...args, BACKGROUND_FLUSH_ARG], {
-    detached: true,
-    stdio: "ignore",
-    env: { ...process.env, ...overrides },
-  });
-  child.on("error", () => {}); // best-effort: the events stay queued for the next flush
-  child.unref();
+  try {
+    const child = Bun.spawn([cmd as string, ...args, BACKGROUND_FLUSH_ARG], {
+      detached: true,
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { ...process.env, ...overrides },
+    });
+    child.unref();
+  } catch {
+    // best-effort: the events stay queued for the next flush
+  }
 }
 
 /**

@@ -1,7 +1,11 @@
 // Prompt: the one consent question (SPEC §2 step 4), asked with @clack/prompts at a terminal.
 // Enter accepts the default Yes; Ctrl-C aborts the whole command with exit 130, nothing written.
+// Only the root programs (run-matrix, run-scenario) load this module: it keeps the terminal
+// libraries out of pk3s-emit and pk3s-flush, which start faster without them.
 import { cancel, confirm, isCancel } from "@clack/prompts";
+import { isCI } from "std-env";
 import { ExitError } from "./cli.ts";
+import type { Asker } from "./context.ts";
 
 export const PROMPT_MESSAGE =
   "Share anonymous usage telemetry for this run? (infra.command.* events: command, scenario, level, result, duration; no hosts, users, paths or IPs). The choice applies to the whole command chain, including nested productive-k3s-core bootstraps.";
@@ -14,4 +18,14 @@ export async function askConsent(output: NodeJS.WritableStream = process.stdout)
     throw new ExitError("aborted at the telemetry prompt", 130);
   }
   return answer;
+}
+
+/** Interactive: stdin and the prompt's output are terminals, and this is not CI. */
+export function isInteractive(output: { isTTY?: boolean } = process.stdout): boolean {
+  return Boolean(process.stdin.isTTY && output.isTTY) && !isCI;
+}
+
+/** The asker for a root execution: the clack question when interactive, else none. */
+export function terminalAsker(output: NodeJS.WriteStream = process.stdout): Asker | undefined {
+  return isInteractive(output) ? () => askConsent(output) : undefined;
 }

@@ -17,7 +17,6 @@ const USAGE = `Usage:
             [--scenario S] [--level static|contract|live] [--duration-ms N] [--run-id ID]
             [--telemetry enable|disable] [--dry-run]
   pk3s-emit env [--format shell|dotenv|json] [--include-token] [--telemetry enable|disable]
-  pk3s-emit consent [--telemetry enable|disable]
 
   <event-name> is infra.command.started, infra.command.completed, ...
   The event is queued durably and delivered in the background; pk3s-emit never waits on the
@@ -26,8 +25,6 @@ const USAGE = `Usage:
   else a new one.
   'env' prints the thirteen TELEMETRY_* variables a nested bootstrap should receive; the bearer
   token only with --include-token.
-  'consent' resolves consent once for a chain of commands (asking on stderr at a terminal) and
-  prints true or false, e.g. export TELEMETRY_ENABLED="$(pk3s-emit consent)".
 `;
 
 const OPTIONS = {
@@ -64,20 +61,12 @@ async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [subject, ...extra] = positionals;
-  if (!subject) throw new UsageError("missing <event-name> (or 'env' / 'consent')");
+  if (!subject) throw new UsageError("missing <event-name> (or 'env')");
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
 
   const settings = readSettings(log);
-  if (subject === "consent") {
-    const chosen = await resolveExecutionConsent(values.telemetry, settings, {
-      mayPrompt: true,
-      log,
-      promptOutput: process.stderr,
-    });
-    process.stdout.write(`${chosen.enabled}\n`);
-    return 0;
-  }
-  const consent = await resolveExecutionConsent(values.telemetry, settings, { mayPrompt: false, log });
+  // pk3s-emit is never a root: it never asks (unset and non-interactive means off).
+  const consent = await resolveExecutionConsent(values.telemetry, settings, { log });
 
   if (subject === "env") {
     const format = oneOf<EnvFormat>("format", values.format, ["shell", "dotenv", "json"]) ?? "shell";

@@ -7,18 +7,20 @@ import { spinner } from "@clack/prompts";
 import { artifactsDir } from "../lib/artifacts.ts";
 import { detectCi } from "../lib/ci.ts";
 import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli.ts";
-import { isInteractive, startExecution } from "../lib/context.ts";
+import { readSettings, resolveExecutionConsent, startExecution } from "../lib/context.ts";
 import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
 import { type Logger, redactSecrets } from "../lib/log.ts";
 import { runMatrix } from "../lib/matrix.ts";
+import { isInteractive, terminalAsker } from "../lib/prompt.ts";
 import { junitXml, markdownTable, summaryText } from "../lib/reports.ts";
 import { resultLine, type ScenarioOutcome, type ScenarioSpec } from "../lib/runner.ts";
 import { bundledScenariosDir, resolveScenario, ScenarioError, scenarioTarget } from "../lib/scenario.ts";
 
 const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parallel-live] [--scenarios-dir DIR]
                        [--junit FILE] [--telemetry enable|disable]
+       pk3s-run-matrix consent [--telemetry enable|disable]
 
   Runs scenario-test-<level> of every scenario (static, contract or live), writes one manifest per
   scenario under $TEST_ARTIFACTS_DIR/infra-runs/ and one $TEST_ARTIFACTS_DIR/<run_id>-summary.json.
@@ -26,6 +28,8 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
                    --parallel-live is given)
   --junit FILE     also write JUnit XML
   With GITHUB_STEP_SUMMARY set, a Markdown table of results is appended to it.
+  'consent' resolves consent once for a chain of runs (asking on stderr at a terminal) and prints
+  true or false: export TELEMETRY_ENABLED="$(pk3s-run-matrix consent)".
   Exit 0 when nothing failed, 1 when a scenario failed, 2 on usage errors, 130 when interrupted.
 `;
 
@@ -83,6 +87,18 @@ async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, ...rawNames] = positionals;
+  if (levelRaw === "consent") {
+    // One question for a chain of matrices (make test-matrix-all): drawn on stderr, the answer
+    // printed as true/false for the caller to export as TELEMETRY_ENABLED.
+    if (rawNames.length > 0) throw new UsageError(`unexpected argument: ${rawNames[0]}`);
+    const settings = readSettings(log);
+    const chosen = await resolveExecutionConsent(values.telemetry, settings, {
+      ask: terminalAsker(process.stderr),
+      log,
+    });
+    process.stdout.write(`${chosen.enabled}\n`);
+    return 0;
+  }
   const level = parseLevel(levelRaw);
   if (rawNames.length === 0) throw new UsageError("give at least one scenario");
   const names = [...new Set(rawNames)];
@@ -90,7 +106,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const jobsAsked = intOption("jobs", values.jobs, 1, 64) ?? 1;
   const jobs = level === "live" && !values["parallel-live"] ? 1 : jobsAsked;
 
-  const ctx = await startExecution({ flag: values.telemetry, mayPrompt: true, log });
+  const ctx = await startExecution({ flag: values.telemetry, ask: terminalAsker(), log });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
   const specs = specsFor(level, names, values["scenarios-dir"]);
 

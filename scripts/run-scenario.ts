@@ -9,6 +9,7 @@ import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
 import { type Logger, redactSecrets } from "../lib/log.ts";
+import { terminalAsker } from "../lib/prompt.ts";
 import { resultLine, runScenario, type ScenarioSpec } from "../lib/runner.ts";
 import {
   bundledScenariosDir,
@@ -88,7 +89,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     throw error;
   }
 
-  const ctx = await startExecution({ flag: values.telemetry, mayPrompt: true, log });
+  const ctx = await startExecution({ flag: values.telemetry, ask: terminalAsker(), log });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
   const abort = new AbortController();
   const onSignal = () => abort.abort();

@@ -337,17 +337,17 @@ describe("run-matrix under a pty", () => {
   }
 });
 
-// ---- pk3s-emit consent, and make test-matrix-all asking once for three levels --------------
+// ---- pk3s-run-matrix consent, and make test-matrix-all asking once for three levels --------
 
-describe("pk3s-emit consent under a pty", () => {
+describe("pk3s-run-matrix consent under a pty", () => {
   test("draws the question on stderr and prints true after Enter", async () => {
     const t = tree();
     const receiver = scope.receiver();
-    // stdout goes to a file, as in `TELEMETRY_ENABLED=$(pk3s-emit consent)`: the question must
+    // stdout goes to a file, as in `TELEMETRY_ENABLED=$(pk3s-run-matrix consent)`: the question must
     // still reach the terminal, so it can only have come through stderr.
     const answerFile = join(t.root, "answer");
     const session = pty(
-      ["/bin/sh", "-c", `exec ${shq(BUN)} scripts/emit.ts consent > ${shq(answerFile)}`],
+      ["/bin/sh", "-c", `exec ${shq(BUN)} scripts/run-matrix.ts consent > ${shq(answerFile)}`],
       ptyEnv(t, receiver),
     );
     await answer(session, "\r");
@@ -361,7 +361,7 @@ describe("pk3s-emit consent under a pty", () => {
   test("on the terminal's stdout the answer follows the question", async () => {
     const t = tree();
     const receiver = scope.receiver();
-    const session = pty([BUN, "scripts/emit.ts", "consent"], ptyEnv(t, receiver));
+    const session = pty([BUN, "scripts/run-matrix.ts", "consent"], ptyEnv(t, receiver));
     await answer(session, "\r");
     expect(await session.exited()).toBe(0);
     const lines = plain(session.output()).trim().split(/\r?\n/);
