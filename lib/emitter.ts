@@ -72,11 +72,14 @@ export class Emitter {
     // for this machine's own identifiers, then reduced to identifiers again.
     this.identifiers ??= machineIdentifiers();
     const ids = this.identifiers;
-    const clean = (name: string) => sanitizeName(guardValue(sanitizeName(name), ids).value);
+    const given = { command: sanitizeName(fields.command), scenario: fields.scenario ?? null };
+    if (given.scenario !== null) given.scenario = sanitizeName(given.scenario);
+    const guarded = guardValue(given, ids).value; // one guard pass for both names
+    const reduce = (name: string | null) => (name === null ? null : sanitizeName(name));
     const event = buildEvent({
       ...fields,
-      command: clean(fields.command),
-      scenario: fields.scenario == null ? null : clean(fields.scenario),
+      command: reduce(guarded.command) ?? "unknown",
+      scenario: reduce(guarded.scenario),
       sessionId: correlation.sessionId,
       runId: correlation.runId,
       parentRunId: correlation.parentRunId,

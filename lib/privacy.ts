@@ -893,6 +893,25 @@ function cap(text: string, max: number): string {
  * identifying values replaced by placeholders, and the length capped. Idempotent.
  */
 export function sanitize(text: string, options: SanitizeOptions = {}): string {
+  if (isPlainWords(text) && text.length <= (options.maxLength ?? DEFAULT_MAX_LENGTH)) return text;
+  return sanitizeFully(text, options);
+}
+
+/**
+ * Lower-case words joined by single hyphens, at most 31 characters ("run-scenario",
+ * "multipass", "onprem-basic-arm"): no rule can match such text — no digit, dot, slash, @,
+ * colon, "=" or space, shorter than any blob, and not a dashed MAC — so sanitize() returns it
+ * without running the rules (the common case for names, and the first call costs no regex
+ * compilation). A property test checks this against sanitizeFully().
+ */
+export function isPlainWords(text: string): boolean {
+  return text.length <= 31 && PLAIN_WORDS.test(text) && !DASHED_MAC.test(text);
+}
+const PLAIN_WORDS = /^[a-z]+(?:-[a-z]+)*$/;
+const DASHED_MAC = /^[a-f]{2}(?:-[a-f]{2}){5}$/;
+
+/** sanitize() without the plain-words shortcut. */
+export function sanitizeFully(text: string, options: SanitizeOptions = {}): string {
   const requested = options.maxLength;
   const max =
     typeof requested === "number" && Number.isFinite(requested) && requested >= 1

@@ -7,9 +7,11 @@ import {
   isHostName,
   isIPv4,
   isIPv6,
+  isPlainWords,
   PLACEHOLDERS,
   sanitize,
   sanitizeDeep,
+  sanitizeFully,
   sanitizeName,
 } from "../lib/privacy.ts";
 
@@ -831,4 +833,28 @@ describe("sanitize: properties", () => {
       }),
     );
   });
+});
+
+describe("sanitize: the plain-words shortcut agrees with the full rules", () => {
+  const plainWords = fc
+    .array(fc.stringMatching(/^[a-f]{1,3}$|^[a-z]{1,9}$/), { minLength: 1, maxLength: 6 })
+    .map((words) => words.join("-"));
+  test("every text the shortcut returns as-is comes out of the full rules unchanged", () => {
+    fc.assert(
+      fc.property(plainWords, (text) => {
+        if (!isPlainWords(text)) return;
+        expect(sanitizeFully(text)).toBe(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  test.each([
+    ["run-scenario", true],
+    ["onprem-basic-arm", true],
+    ["de-ad-be-ef-ca-fe", false],
+    ["ip-10-0-0-1", false],
+    ["node-a.corp", false],
+    ["a-very-long-hyphenated-name-over-limit", false],
+    ["Multipass", false],
+  ])("isPlainWords(%p) = %p", (text, want) => expect(isPlainWords(text)).toBe(want));
 });
