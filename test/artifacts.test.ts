@@ -112,6 +112,31 @@ describe("make test-checkstatus", () => {
     }));
 });
 
+describe("tools/artifacts.ts status --since (the end of make test-matrix-all)", () => {
+  test.concurrent("lists only manifests started at or after the given time, same second included", () =>
+    withSandbox(async (sb) => {
+      await matrix(sb, "static", ["old-one"]);
+      await Bun.sleep(1100);
+      // Whole seconds, as `date -u +%Y-%m-%dT%H:%M:%SZ` in the Makefile gives them.
+      const since = `${new Date().toISOString().slice(0, 19)}Z`;
+      await matrix(sb, "static", ["new-one"]);
+      const bun = process.execPath;
+      const proc = Bun.spawnSync([bun, "tools/artifacts.ts", "status", "--since", since], {
+        cwd: REPO,
+        env: sb.env(),
+      });
+      const lines = proc.stdout.toString().split("\n").filter(Boolean);
+      expect(lines.some((l) => l.includes("new-one"))).toBe(true);
+      expect(lines.some((l) => l.includes("old-one"))).toBe(false);
+      expect(lines.at(-1)).toBe("1 manifest(s), 0 failed");
+      const bad = Bun.spawnSync([bun, "tools/artifacts.ts", "status", "--since", "yesterday"], {
+        cwd: REPO,
+        env: sb.env(),
+      });
+      expect(bad.exitCode).toBe(2);
+    }));
+});
+
 describe("make test-clean", () => {
   test.concurrent("SCENARIO=x removes only x's manifests", () =>
     withSandbox(async (sb) => {

@@ -26,11 +26,21 @@ function manifests(): Array<{ file: string; manifest: Manifest | null }> {
 }
 
 function status(since: string | undefined): number {
+  const from = since ? Date.parse(since) : Number.NaN;
+  if (since && Number.isNaN(from)) {
+    console.error(`--since must be a timestamp, got ${JSON.stringify(since)}`);
+    return 2;
+  }
+  // Compared as times: "…:05.123Z" is after "…:05Z", though it sorts before it as text.
   const all = manifests()
-    .filter(({ manifest }) => !since || !manifest || manifest.started_at >= since)
+    .filter(({ manifest }) => Number.isNaN(from) || !manifest || Date.parse(manifest.started_at) >= from)
     .sort((a, b) => (a.manifest?.started_at ?? "").localeCompare(b.manifest?.started_at ?? ""));
   if (all.length === 0) {
-    console.log("no manifests under test-artifacts/infra-runs/ (run make test-static first)");
+    console.log(
+      since
+        ? "no manifests written by this run"
+        : "no manifests under test-artifacts/infra-runs/ (run make test-static first)",
+    );
     return 0;
   }
   let failed = 0;
