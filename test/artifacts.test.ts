@@ -96,7 +96,7 @@ describe("make test-checkstatus", () => {
       expect(out.find((l) => l.includes("ck-fail"))).toMatch(
         /^FAIL\s+static\s+ck-fail\s+\d+\.\d\ds {2}make exited with code 2$/,
       );
-      expect(out[2]).toBe("2 manifest(s), 1 failed");
+      expect(out[2]).toBe("2 manifest(s): 1 passed, 1 failed, 0 skipped");
     }));
 
   test.concurrent("exit 0 when nothing failed; an unreadable manifest counts as a failure", () =>
@@ -104,7 +104,7 @@ describe("make test-checkstatus", () => {
       await matrix(sb, "static", ["ok-a"]);
       const ok = await sb.make(["test-checkstatus"]);
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toContain("1 manifest(s), 0 failed");
+      expect(ok.stdout).toContain("1 manifest(s): 1 passed, 0 failed, 0 skipped");
       writeFileSync(join(sb.artifacts, "infra-runs", "half-written.json"), '{"schema_version": "1", ');
       const bad = await sb.make(["test-checkstatus"]);
       expect(bad.code).not.toBe(0);
@@ -128,7 +128,7 @@ describe("tools/artifacts.ts status --since (the end of make test-matrix-all)", 
       const lines = proc.stdout.toString().split("\n").filter(Boolean);
       expect(lines.some((l) => l.includes("new-one"))).toBe(true);
       expect(lines.some((l) => l.includes("old-one"))).toBe(false);
-      expect(lines.at(-1)).toBe("1 manifest(s), 0 failed");
+      expect(lines.at(-1)).toBe("1 manifest(s): 1 passed, 0 failed, 0 skipped");
       const bad = Bun.spawnSync([bun, "tools/artifacts.ts", "status", "--since", "yesterday"], {
         cwd: REPO,
         env: sb.env(),

@@ -44,6 +44,7 @@ function status(since: string | undefined): number {
     return 0;
   }
   let failed = 0;
+  const count = { pass: 0, skip: 0 };
   for (const { file, manifest } of all) {
     if (!manifest) {
       failed++;
@@ -51,12 +52,13 @@ function status(since: string | undefined): number {
       continue;
     }
     if (manifest.result === "fail") failed++;
+    else count[manifest.result]++;
     const why = manifest.skip_reason ?? manifest.fail_reason;
     console.log(
       `${manifest.result.toUpperCase().padEnd(8)} ${manifest.test_level.padEnd(9)} ${manifest.scenario.padEnd(20)} ${manifest.duration_seconds.toFixed(2).padStart(8)}s${why ? `  ${why}` : ""}`,
     );
   }
-  console.log(`${all.length} manifest(s), ${failed} failed`);
+  console.log(`${all.length} manifest(s): ${count.pass} passed, ${failed} failed, ${count.skip} skipped`);
   return failed > 0 ? 1 : 0;
 }
 
