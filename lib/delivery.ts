@@ -1,7 +1,8 @@
 // Delivery: one event → one POST to the endpoint, through ofetch (attempts, per-attempt request
 // timeout, backoff with jitter, Retry-After), classified as delivered / kept / rejected.
 // Also the pure rules around it: headers, when a token may travel, how a status is classified,
-// and a bounded TCP reachability probe that applies the connect timeout.
+// a bounded TCP reachability probe that applies the connect timeout, and an early connection
+// warm-up (warmUp) that opens the connection a delivery is about to use without sending a byte.
 import { FetchError, ofetch } from "ofetch";
 import type { TelemetryEvent } from "./event.ts";
 import type { Settings } from "./settings.ts";
@@ -144,6 +145,29 @@ function failure(error: unknown, attempts: number): Outcome {
         ? "delivery deferred"
         : "network error";
   return { kind: "kept", reason, attempts };
+}
+
+/** Every variable through which Bun's fetch may pick a proxy (upper and lower case). */
+const FETCH_PROXY = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"];
+
+/**
+ * Start connecting to the endpoint now (DNS, TCP, TLS for https) so that connecting overlaps
+ * whatever the caller does before its delivery (an emit builds, validates and queues the event
+ * first). Nothing is sent: the request itself still comes only from deliver(). No connection at
+ * all when deliver() would make none (no endpoint, or a token that must not travel in clear
+ * text) or when a proxy may be configured (then the proxy is dialled, not the endpoint).
+ */
+export function warmUp(
+  config: Pick<DeliveryConfig, "endpoint" | "token">,
+  env: Record<string, string | undefined> = process.env,
+): void {
+  if (!config.endpoint || !tokenAllowed(config.endpoint, config.token)) return;
+  if (FETCH_PROXY.some((k) => env[k])) return;
+  try {
+    fetch.preconnect(config.endpoint);
+  } catch {
+    // only an optimisation: the delivery connects by itself
+  }
 }
 
 /**

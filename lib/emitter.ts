@@ -1,10 +1,12 @@
 // Emitter: how a command reports its events without being held hostage by the network.
 // Each event is first made durable in the outbox, then one inline delivery attempt runs
-// alongside the command; when the command ends, whatever has not been delivered within a short
-// budget is handed to a detached background flusher. Disabled consent: nothing at all happens.
+// alongside the command (its connection may be opened early, by warmUp, while the event is
+// built and queued; nothing is sent before the event is durable); when the command ends,
+// whatever has not been delivered within a short budget is handed to a detached background
+// flusher. Disabled consent: nothing at all happens.
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
-import { deliver, requestHeaders } from "./delivery.ts";
+import { deliver, requestHeaders, warmUp } from "./delivery.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./flusher.ts";
 import { guardValue, type Identifier, machineIdentifiers } from "./guard.ts";
@@ -63,6 +65,14 @@ export class Emitter {
 
   get enabled(): boolean {
     return this.consent.enabled;
+  }
+
+  /**
+   * About to emit: let the connection of the inline delivery open while the event is built and
+   * queued (nothing is sent before it is durable). Only when an emit would deliver at all.
+   */
+  warmUp(): void {
+    if (this.consent.enabled && !this.options.dryRun && !this.settings.debug) warmUp(this.settings);
   }
 
   /** Build, validate, queue and start delivering one event. Returns it (null when disabled). */

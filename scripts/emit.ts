@@ -100,6 +100,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     if (values["dry-run"]) log.info(`telemetry is disabled (${consent.reason}): nothing would be sent`);
     return 0;
   }
+  emitter.warmUp();
   try {
     emitter.emit({
       name: subject,

@@ -11,6 +11,7 @@ import {
   deliver,
   parseRetryAfter,
   tokenAllowed,
+  warmUp,
 } from "../lib/delivery.ts";
 import { makeEvent, queuedText, queueEvents } from "./support/events.ts";
 import { refusedPort } from "./support/receiver.ts";
@@ -255,6 +256,43 @@ describe("deliver() against a loopback receiver", () => {
     });
     await Bun.sleep(50);
     expect(silent.connections).toBe(before);
+  });
+});
+
+describe("warmUp: the connection opens early, nothing is sent", () => {
+  async function connectionsAfter(endpoint: (port: number) => string, token: string | null, env = {}) {
+    const silent = scope.silent();
+    warmUp({ endpoint: endpoint(silent.port), token }, env);
+    await Bun.sleep(100);
+    return { connections: silent.connections, bytes: silent.bytes };
+  }
+
+  test("a loopback endpoint: one connection, not a byte", async () => {
+    expect(await connectionsAfter((port) => `http://127.0.0.1:${port}/telemetry`, TOKEN)).toEqual({
+      connections: 1,
+      bytes: 0,
+    });
+  });
+
+  test("a token over plain http to a non-loopback host: no connection", async () => {
+    expect(await connectionsAfter((port) => `http://0.0.0.0:${port}/telemetry`, TOKEN)).toEqual({
+      connections: 0,
+      bytes: 0,
+    });
+  });
+
+  test("a proxy in the environment (any spelling): no direct connection", async () => {
+    for (const name of ["HTTP_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]) {
+      const env = { [name]: "http://127.0.0.1:9/" };
+      expect(await connectionsAfter((port) => `http://127.0.0.1:${port}/telemetry`, null, env)).toEqual({
+        connections: 0,
+        bytes: 0,
+      });
+    }
+  });
+
+  test("no endpoint: nothing to do", () => {
+    expect(() => warmUp({ endpoint: null, token: null })).not.toThrow();
   });
 });
 

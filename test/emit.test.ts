@@ -336,6 +336,24 @@ describe("previews", () => {
   );
 });
 
+describe("no connection without a delivery", () => {
+  // The inline delivery's connection is opened early (delivery.ts warmUp): only when an event
+  // is really going to be sent.
+  test.each([
+    ["disabled", { TELEMETRY_ENABLED: "false" }, []],
+    ["--dry-run", { TELEMETRY_ENABLED: "true" }, ["--dry-run"]],
+    ["TELEMETRY_DEBUG=1", { TELEMETRY_ENABLED: "true", TELEMETRY_DEBUG: "1" }, []],
+  ] as const)("%s: the endpoint sees no connection at all", async (_l, extra, args) => {
+    const dirs = scope.dirs();
+    const silent = scope.silent();
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: silent.url, ...extra });
+    const result = await run("emit", [...COMPLETED, ...args], env);
+    expect(result.code).toBe(0);
+    await Bun.sleep(150);
+    expect(silent.connections).toBe(0);
+  });
+});
+
 describe("run ids that look like hosts or addresses", () => {
   test("an invalid TELEMETRY_RUN_ID warns once and a fresh id is used", async () => {
     const dirs = scope.dirs();
