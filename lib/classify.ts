@@ -2,7 +2,9 @@
 //   exit 0 → pass; a "[SKIP] ..." line, or exit code 3 → skip; anything else → fail.
 // The skip reason is the first [SKIP] line with the prefix and "<scenario> <target>" removed.
 // The runner starts make, and make exits 2 whatever its recipe exited with: a recipe's exit 3
-// reaches us as make's last error line ("make: *** [Makefile:2: t] Error 3"), read here.
+// reaches us as make's error line ("make: *** [Makefile:2: t] Error 3"), read here: the one of
+// the deepest make (a nested $(MAKE) reports its recipe's code, the outer one only 2), in any
+// language ("Fehler 3" too: only the shape of the line is matched).
 
 export type ScenarioResult = "pass" | "skip" | "fail";
 
@@ -15,14 +17,21 @@ export interface Classification {
 export const SKIP_EXIT_CODE = 3;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
 const SKIP_LINE = /^\s*\[SKIP\]\s*(.*)$/;
-/** make's report of a failed recipe: "make: *** [Makefile:2: t] Error 3" (also make[1]:, gmake:). */
-const MAKE_ERROR = /^\S*make(?:\[\d+\])?: \*\*\* .*\bError (\d+)\s*$/gm;
+/** make's report of a failed recipe: "make[1]: *** [Makefile:2: t] Error 3" (any language, gmake). */
+const MAKE_ERROR = /^\S*make(?:\[(\d+)\])?: \*\*\* \[[^\]\n]*\] \S+ (\d+)\s*$/gm;
 const MAKE_EXIT_CODE = 2;
 
-/** The exit code make reported for the recipe that stopped it (its last error line), or null. */
+/** The exit code the deepest make reported for the recipe that stopped it, or null. */
 export function recipeExitCode(output: string): number | null {
   let code: number | null = null;
-  for (const match of output.replace(ANSI, "").matchAll(MAKE_ERROR)) code = Number(match[1]);
+  let depth = -1;
+  for (const match of output.replace(ANSI, "").matchAll(MAKE_ERROR)) {
+    const level = match[1] === undefined ? 0 : Number(match[1]);
+    if (level >= depth) {
+      depth = level;
+      code = Number(match[2]);
+    }
+  }
   return code;
 }
 

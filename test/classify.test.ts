@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { classify, overallResult, skipReasonFrom } from "../lib/classify.ts";
+import { classify, overallResult, recipeExitCode, skipReasonFrom } from "../lib/classify.ts";
 
 const T = "scenario-test-live";
 
@@ -54,4 +54,24 @@ describe("skipReasonFrom keeps reasons that start with the scenario's name", () 
     [`[SKIP] multipass ${T}`, ""],
     ["[SKIP] multipassx missing", "multipassx missing"],
   ])("%j → %j", (line, want) => expect(skipReasonFrom(line, "multipass", T)).toBe(want));
+});
+
+describe("recipeExitCode: make's report of the recipe that stopped it", () => {
+  test.each([
+    ["make: *** [Makefile:2: t] Error 3", 3],
+    ["make[2]: *** [../_shared/scenario.mk:45: scenario-test-live] Error 3", 3],
+    ["gmake: *** [t] Error 1", 1],
+    ["make: *** [Makefile:2: t] Fehler 3", 3],
+    ["make: *** [Makefile:2: t] Erreur 3", 3],
+    // nested $(MAKE): the inner (deeper) make knows the recipe's code, the outer says 2
+    ["make[1]: *** [Makefile:5: inner] Error 3\nmake: *** [Makefile:2: outer] Error 2", 3],
+    ["make[2]: *** [a] Error 3\nmake[1]: *** [b] Error 2\nmake: *** [c] Error 2", 3],
+    ["all good", null],
+    ["echo make: *** not a report", null],
+  ] as const)("%j → %p", (output, code) => expect(recipeExitCode(output)).toBe(code));
+
+  test("a nested make that exits 3 is a skip, not a fail", () => {
+    const output = "make[1]: *** [Makefile:5: inner] Error 3\nmake: *** [Makefile:2: outer] Error 2\n";
+    expect(classify(2, output, "s", T).result).toBe("skip");
+  });
 });
