@@ -64,11 +64,18 @@ function status(since: string | undefined): number {
 
 function clean(scenario: string | undefined): number {
   if (!scenario) {
-    if (existsSync(dir)) {
-      for (const entry of readdirSync(dir))
-        if (entry !== ".gitkeep") rmSync(join(dir, entry), { recursive: true, force: true });
+    // Only what pk3s writes: TEST_ARTIFACTS_DIR may point at a directory with other files in it.
+    let removed = 0;
+    if (existsSync(runsDir)) {
+      removed += manifests().length;
+      rmSync(runsDir, { recursive: true, force: true });
     }
-    console.log("removed all test artifacts");
+    for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
+      if (!entry.endsWith("-summary.json")) continue;
+      rmSync(join(dir, entry), { force: true });
+      removed++;
+    }
+    console.log(`removed ${removed} test artifact(s)`);
     return 0;
   }
   let removed = 0;
