@@ -18,6 +18,9 @@
 //     but a letter or digit (so "alice" is caught in "alice-laptop" and "alice_test").
 // Every value is also matched in its JSON-escaped and double-escaped forms (C:\\Users\\bob), and
 // a Windows home with "/" separators too, so embedded serialised JSON is covered.
+// guardValue first asks a necessary condition without any regex (mayContainIdentifier: some
+// variant occurs in the lower-cased string), so a string that cannot hold an identifier costs no
+// compilation of the identifier regex; guardValueFully is the same without that pre-check.
 //
 // Dropped identifiers (not identifying, and replacing them would destroy ordinary JSON): values
 // shorter than 3 characters; generic host names (localhost …); generic and service user names
@@ -342,16 +345,73 @@ function replaceIn(text: string, c: Compiled): { text: string; hits: number } {
   return { text: out, hits };
 }
 
+/** The variants compile() matches, lower-cased; null when one is not ASCII (no pre-check then). */
+const needleCache = new WeakMap<readonly Identifier[], { size: number; needles: string[] | null }>();
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+function needlesOf(ids: readonly Identifier[]): string[] | null {
+  const cached = needleCache.get(ids);
+  if (cached && cached.size === ids.length) return cached.needles;
+  let needles: string[] | null = [];
+  for (const id of ids) {
+    const once = jsonInner(id.value);
+    for (const variant of [id.value, once, jsonInner(once)]) {
+      if (!isAscii(variant)) {
+        needles = null;
+        break;
+      }
+      needles.push(variant.toLowerCase());
+    }
+    if (needles === null) break;
+  }
+  needleCache.set(ids, { size: ids.length, needles });
+  return needles;
+}
+
+/**
+ * The pre-check of guardValue: false only when no identifier can match anywhere in `text`.
+ * Every variant compile() turns into a pattern is then ASCII, and its pattern matches only
+ * ASCII characters equal to the variant's up to ASCII case (case-insensitive kinds) or exactly
+ * (secrets, IPv4); lookarounds only narrow a match. toLowerCase() maps every code point on its
+ * own (the context rule of final sigma concerns Σ only, which is not ASCII), so a match m in
+ * `text` leaves m.toLowerCase() — the variant lower-cased — inside text.toLowerCase(). When
+ * some variant is not ASCII (a case mapping may cross into ASCII: ı, ſ, K), always true.
+ */
+export function mayContainIdentifier(text: string, ids: readonly Identifier[]): boolean {
+  const needles = needlesOf(ids);
+  if (needles === null) return true;
+  if (needles.length === 0) return false;
+  const lower = text.toLowerCase();
+  return needles.some((n) => lower.includes(n));
+}
+
 /**
  * A deep copy of `value` (arrays and plain objects; other objects are kept as they are) with
  * every occurrence of an identifier in a string value or an object key replaced by its
  * placeholder, and the number of replacements. A number whose decimal form contains an
  * identifier becomes the placeholder string. When two keys become equal, the later one wins.
+ * A string for which mayContainIdentifier() is false is kept as it is without running (or
+ * compiling) the identifier regex.
  */
 export function guardValue<T>(value: T, ids: readonly Identifier[]): { value: T; hits: number } {
-  const c = compile(ids);
+  return guardWith(value, ids, true);
+}
+
+/** guardValue() without the pre-check: the reference it is tested against. */
+export function guardValueFully<T>(value: T, ids: readonly Identifier[]): { value: T; hits: number } {
+  return guardWith(value, ids, false);
+}
+
+function guardWith<T>(value: T, ids: readonly Identifier[], precheck: boolean): { value: T; hits: number } {
+  let c: Compiled | undefined;
   let hits = 0;
   const fix = (s: string): string => {
+    if (precheck && !mayContainIdentifier(s, ids)) return s;
+    c ??= compile(ids);
     const r = replaceIn(s, c);
     hits += r.hits;
     return r.text;

@@ -5,9 +5,12 @@ import {
   GENERIC_WORDS,
   guardText,
   guardValue,
+  guardValueFully,
   type Identifier,
+  type IdentifierKind,
   machineIdentifiers,
   makeIdentifier,
+  mayContainIdentifier,
   nodeSystem,
   type SystemInfo,
 } from "../lib/guard.ts";
@@ -430,3 +433,86 @@ describe("guard: properties", () => {
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The pre-checks: guardValue skips the regex only where it could not have matched
+
+/** Values whose case mappings cross into ASCII or change length: the pre-check's hard cases. */
+const TRICKY = ["alıce", "ſam", "\u212Aate", "İlker", "Straße", "ΣΑΣ", "σας", "Ǆemal", "ﬁona"];
+
+const kindArb = fc.constantFrom<IdentifierKind>("host", "user", "home", "ip", "mac", "secret");
+const valueArb = fc.oneof(
+  fc.constantFrom(...CANARIES, ...TRICKY, "C:\\Users\\bob", 'we"ird', "tab\there"),
+  fc.string({ minLength: 3, maxLength: 10 }),
+  fc.string({ minLength: 3, maxLength: 10, unit: "binary" }),
+);
+const idsArb = fc
+  .array(fc.tuple(kindArb, valueArb), { maxLength: 5 })
+  .map((pairs) =>
+    pairs.map(([kind, value]) => makeIdentifier(kind, value)).sort((a, b) => b.value.length - a.value.length),
+  );
+
+/** A string built around the identifiers' values: case flips, escapes, neighbours. */
+function textAround(ids: readonly Identifier[]) {
+  const parts = [...ids.map((id) => id.value), ...TRICKY, ...TRICKY.map((t) => t.toUpperCase())];
+  const pick = parts.length > 0 ? fc.constantFrom(...parts) : fc.constant("");
+  const piece = fc.oneof(
+    fc.string({ maxLength: 6 }),
+    fc.string({ maxLength: 4, unit: "binary" }),
+    pick,
+    pick.map((p) => p.toUpperCase()),
+    pick.map((p) => p.toLowerCase()),
+    pick.map((p) => JSON.stringify(p).slice(1, -1)),
+  );
+  return fc.array(piece, { maxLength: 5 }).map((pieces) => pieces.join(""));
+}
+
+describe("guardValue's pre-check (mayContainIdentifier)", () => {
+  test("guardValue equals guardValueFully: same copy, same hits", () => {
+    fc.assert(
+      fc.property(
+        idsArb.chain((ids) =>
+          fc.tuple(fc.constant(ids), fc.dictionary(textAround(ids), textAround(ids), { maxKeys: 4 })),
+        ),
+        ([ids, value]) => {
+          expect(guardValue(value, ids)).toEqual(guardValueFully(value, ids));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  test("it is only false where the regex finds nothing", () => {
+    fc.assert(
+      fc.property(
+        idsArb.chain((ids) => fc.tuple(fc.constant(ids), textAround(ids))),
+        ([ids, text]) => {
+          if (!mayContainIdentifier(text, ids)) expect(guardValueFully(text, ids).hits).toBe(0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("an ASCII spelling of a non-ASCII identifier (ı, ſ, Kelvin sign) is still caught", () => {
+    for (const [value, text] of [
+      ["alıce", "ALICE"],
+      ["ſam", "by SAM"],
+      ["\u212Aate", "kate"],
+    ] as const) {
+      const ids = [makeIdentifier("user", value)];
+      expect(guardValueFully(text, ids).hits).toBe(1);
+      expect(guardValue(text, ids)).toEqual(guardValueFully(text, ids));
+    }
+  });
+
+  test("the canaries of this file: caught with and without the pre-check", () => {
+    expect(guardValue(input(), IDS)).toEqual(guardValueFully(input(), IDS));
+    expect(mayContainIdentifier("run-scenario", IDS)).toBe(false);
+    expect(mayContainIdentifier(`x ${SHORT_HOST.toUpperCase()} y`, IDS)).toBe(true);
+  });
+});
+
+function input(): unknown {
+  return { a: `built on ${SHORT_HOST}`, b: [`${IP4}:22`, MAC.toUpperCase()], [USER]: TOKEN, c: "plain" };
+}
