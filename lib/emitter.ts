@@ -9,7 +9,7 @@ import type { Correlation } from "./correlation.ts";
 import { deliver, requestHeaders, warmUp } from "./delivery.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./flusher.ts";
-import { guardValue, type Identifier, machineIdentifiers } from "./guard.ts";
+import { guardValue, type Identifier, machineIdentifiers, mayHoldAddress } from "./guard.ts";
 import type { Logger } from "./log.ts";
 import { Outbox } from "./outbox.ts";
 import { sanitizeName } from "./privacy.ts";
@@ -52,7 +52,9 @@ export class Emitter {
   private readonly abort = new AbortController();
   private undelivered = 0;
   private readonly warned = new Set<string>();
+  /** This machine's identifiers: all of them, and without the interface addresses and MACs. */
   private identifiers: Identifier[] | null = null;
+  private namedIdentifiers: Identifier[] | null = null;
 
   constructor(
     private readonly settings: Settings,
@@ -79,11 +81,11 @@ export class Emitter {
   emit(fields: EmitFields, correlation: Correlation = this.correlation): TelemetryEvent | null {
     if (!this.consent.enabled) return null;
     // Names are the only caller-given strings in an event: sanitised, then the final guard
-    // for this machine's own identifiers, then reduced to identifiers again.
-    this.identifiers ??= machineIdentifiers();
-    const ids = this.identifiers;
+    // for this machine's own identifiers, then reduced to identifiers again. Names that cannot
+    // hold an address or a MAC (mayHoldAddress) need no network interfaces read.
     const given = { command: sanitizeName(fields.command), scenario: fields.scenario ?? null };
     if (given.scenario !== null) given.scenario = sanitizeName(given.scenario);
+    const ids = this.identifiersFor([given.command, given.scenario]);
     const guarded = guardValue(given, ids).value; // one guard pass for both names
     const reduce = (name: string | null) => (name === null ? null : sanitizeName(name));
     const event = buildEvent({
@@ -122,6 +124,16 @@ export class Emitter {
     const task = this.deliverInline(name, event).finally(() => this.inflight.delete(task));
     this.inflight.add(task);
     return event;
+  }
+
+  /** Identifiers enough to guard `names`: the interfaces are read only if an address could occur. */
+  private identifiersFor(names: ReadonlyArray<string | null>): Identifier[] {
+    if (names.some((name) => name !== null && mayHoldAddress(name))) {
+      this.identifiers ??= machineIdentifiers();
+      return this.identifiers;
+    }
+    this.namedIdentifiers ??= machineIdentifiers(process.env, undefined, { addresses: false });
+    return this.namedIdentifiers;
   }
 
   /** The event just queued, sent from memory (the file is the durable copy of the same bytes). */

@@ -21,6 +21,9 @@
 // guardValue first asks a necessary condition without any regex (mayContainIdentifier: some
 // variant occurs in the lower-cased string), so a string that cannot hold an identifier costs no
 // compilation of the identifier regex; guardValueFully is the same without that pre-check.
+// Interface identifiers (addresses and MACs) can only occur in a string with a digit, a ":" or
+// five "-" (mayHoldAddress): machineIdentifiers({ addresses: false }) skips reading them for
+// such strings.
 //
 // Dropped identifiers (not identifying, and replacing them would destroy ordinary JSON): values
 // shorter than 3 characters; generic host names (localhost …); generic and service user names
@@ -207,11 +210,14 @@ function expandIPv6(address: string): string | undefined {
 
 /**
  * This machine's identifying strings, from node:os and the environment, longest first.
- * Only values are collected; nothing is logged.
+ * Only values are collected; nothing is logged. `addresses: false` leaves out the interface
+ * addresses and MACs (without reading the interfaces): enough for strings for which
+ * mayHoldAddress() is false.
  */
 export function machineIdentifiers(
   env: Record<string, string | undefined> = process.env,
   system: SystemInfo = nodeSystem,
+  options: { addresses?: boolean } = {},
 ): Identifier[] {
   const found: Array<[IdentifierKind, string | undefined]> = [];
   const host = attempt(() => system.hostname());
@@ -232,7 +238,7 @@ export function machineIdentifiers(
     found.push(["home", trimmed]);
     if (trimmed.includes("\\")) found.push(["home", trimmed.replaceAll("\\", "/")]);
   }
-  const interfaces = attempt(() => system.networkInterfaces()) ?? {};
+  const interfaces = options.addresses === false ? {} : (attempt(() => system.networkInterfaces()) ?? {});
   for (const list of Object.values(interfaces)) {
     for (const info of list ?? []) {
       if (info.internal) continue;
@@ -268,6 +274,21 @@ export function machineIdentifiers(
 
 // ---------------------------------------------------------------------------------------------
 // Matching
+
+/**
+ * Could an interface identifier (ip or mac kind) occur in `text`? An IP address always has a
+ * digit (IPv4) or a ":" (IPv6, with or without its zone, compressed or expanded), and a MAC a
+ * ":" or, in its dashed form, five "-"; their JSON-escaped forms are the same characters. So
+ * without a digit, a ":" and five "-", no address or MAC identifier can match in `text`.
+ */
+export function mayHoldAddress(text: string): boolean {
+  let dashes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code >= 48 && code <= 58) || (code === 45 && ++dashes >= 5)) return true; // 0-9 and ":"
+  }
+  return false;
+}
 
 interface Compiled {
   readonly size: number;

@@ -11,6 +11,7 @@ import {
   machineIdentifiers,
   makeIdentifier,
   mayContainIdentifier,
+  mayHoldAddress,
   nodeSystem,
   type SystemInfo,
 } from "../lib/guard.ts";
@@ -516,3 +517,70 @@ describe("guardValue's pre-check (mayContainIdentifier)", () => {
 function input(): unknown {
   return { a: `built on ${SHORT_HOST}`, b: [`${IP4}:22`, MAC.toUpperCase()], [USER]: TOKEN, c: "plain" };
 }
+
+describe("mayHoldAddress: addresses and MACs need a digit, a ':' or five '-'", () => {
+  const mac = fc
+    .array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0xaa, 0xbc, 0xde, 0xef)), {
+      minLength: 6,
+      maxLength: 6,
+    })
+    .map((bytes) => bytes.map((b) => b.toString(16).padStart(2, "0")).join(":"));
+  const address = fc.oneof(
+    fc.ipV4(),
+    fc.ipV6(),
+    fc.tuple(fc.ipV6(), fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/)).map(([a, zone]) => `${a}%${zone}`),
+  );
+  const interfaces = fc.array(fc.tuple(address, mac), { minLength: 1, maxLength: 4 });
+
+  test("every interface identifier (all forms) makes any text around it an address candidate", () => {
+    fc.assert(
+      fc.property(interfaces, fc.string(), fc.string(), (list, before, after) => {
+        const system = fakeSystem({
+          networkInterfaces: () => ({
+            eth0: list.map(([addr, m]) => ({ address: addr, family: "x", internal: false, mac: m })),
+          }),
+        });
+        const ids = machineIdentifiers({}, system).filter((id) => id.kind === "ip" || id.kind === "mac");
+        expect(ids.length).toBeGreaterThan(0);
+        for (const id of ids) {
+          const once = JSON.stringify(id.value).slice(1, -1);
+          for (const variant of [id.value, once, id.value.toUpperCase(), id.value.toLowerCase()]) {
+            expect(mayHoldAddress(`${before}${variant}${after}`)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("for names that cannot hold one, the identifiers without interfaces guard the same", () => {
+    const nameArb = fc.oneof(
+      fc.stringMatching(/^[A-Za-z._-]{0,40}$/),
+      fc.constantFrom("run-scenario", "multipass", "onprem-basic-arm", SHORT_HOST, USER, `${USER}-x`),
+    );
+    fc.assert(
+      fc.property(interfaces, nameArb, nameArb, (list, command, scenario) => {
+        const system = fakeSystem({
+          networkInterfaces: () => ({
+            eth0: list.map(([addr, m]) => ({ address: addr, family: "x", internal: false, mac: m })),
+          }),
+        });
+        if (mayHoldAddress(command) || mayHoldAddress(scenario)) return;
+        const all = machineIdentifiers(ENV, system);
+        const named = machineIdentifiers(ENV, system, { addresses: false });
+        expect(named.every((id) => id.kind !== "ip" && id.kind !== "mac")).toBe(true);
+        expect(guardValue({ command, scenario }, named)).toEqual(guardValueFully({ command, scenario }, all));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("ordinary names are not candidates; digits, ':' and five '-' are", () => {
+    expect(mayHoldAddress("run-scenario")).toBe(false);
+    expect(mayHoldAddress("onprem-basic-arm")).toBe(false);
+    expect(mayHoldAddress("aa-bb-cc-dd-ee")).toBe(false);
+    expect(mayHoldAddress("aa-bb-cc-dd-ee-ff")).toBe(true);
+    expect(mayHoldAddress("k3s")).toBe(true);
+    expect(mayHoldAddress("fe80::")).toBe(true);
+  });
+});
