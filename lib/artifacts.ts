@@ -2,7 +2,7 @@
 // (infra-runs/<run_id>.json) and the matrix summary (<matrix_run_id>-summary.json): their valibot
 // schemas (exported as JSON Schema), the productive_k3s resolution, and the one writer that
 // sanitises, guards and writes atomically. Strict objects: only allow-listed fields exist.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import type { CiInfo } from "./ci.ts";
@@ -125,6 +125,23 @@ export function artifactsDir(
   return resolve(cwd, env.TEST_ARTIFACTS_DIR?.trim() || "test-artifacts");
 }
 
+/**
+ * The artifacts directory, created if needed and checked to be a writable directory before
+ * anything runs: a bad TEST_ARTIFACTS_DIR is one clear error up front, not a failure halfway.
+ */
+export function prepareArtifactsDir(env: Record<string, string | undefined> = process.env): string {
+  const dir = artifactsDir(env);
+  try {
+    mkdirSync(join(dir, "infra-runs"), { recursive: true });
+    accessSync(dir, constants.W_OK);
+    accessSync(join(dir, "infra-runs"), constants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "error";
+    throw new ArtifactError(`TEST_ARTIFACTS_DIR is not a writable directory (${code}): ${dir}`);
+  }
+  return dir;
+}
+
 export function manifestRelativePath(runId: string): string {
   return `infra-runs/${runId}.json`;
 }
@@ -155,14 +172,16 @@ const PK3S_ENV = {
 } as const;
 
 /**
- * productive_k3s metadata: from the scenario's generated/cluster.json when it has the block,
+ * productive_k3s metadata: from the scenario's generated/cluster.json when it has the block
+ * (and was written at or after `notBeforeMs`: a file left by an earlier run is not this run's),
  * else PRODUCTIVE_K3S_* variables, else defaults. Every value passes the sanitiser.
  */
 export function resolveProductiveK3s(
   clusterJsonPath: string | null,
   env: Record<string, string | undefined> = process.env,
+  notBeforeMs = 0,
 ): ProductiveK3s {
-  const fromFile = clusterJsonPath ? readClusterJson(clusterJsonPath) : null;
+  const fromFile = clusterJsonPath ? readClusterJson(clusterJsonPath, notBeforeMs) : null;
   const pick = (key: keyof typeof PK3S_DEFAULTS): string => {
     const raw = fromFile?.[key] ?? env[PK3S_ENV[key]]?.trim() ?? "";
     return raw ? sanitize(raw) : PK3S_DEFAULTS[key];
@@ -176,9 +195,16 @@ export function resolveProductiveK3s(
   };
 }
 
-function readClusterJson(path: string): Partial<Record<keyof typeof PK3S_DEFAULTS, string>> | null {
+/** File times can be coarse (whole seconds on some file systems): allow that much. */
+const MTIME_SLACK_MS = 2_000;
+
+function readClusterJson(
+  path: string,
+  notBeforeMs: number,
+): Partial<Record<keyof typeof PK3S_DEFAULTS, string>> | null {
   if (!existsSync(path)) return null;
   try {
+    if (statSync(path).mtimeMs < notBeforeMs - MTIME_SLACK_MS) return null;
     const json = JSON.parse(readFileSync(path, "utf8")) as { productive_k3s?: Record<string, unknown> };
     const block = json.productive_k3s;
     if (!block || typeof block !== "object") return null;
@@ -196,8 +222,10 @@ function readClusterJson(path: string): Partial<Record<keyof typeof PK3S_DEFAULT
 export class ArtifactError extends Error {}
 
 /**
- * Validate against the schema, run the final guard for this machine's identifiers, and write
- * atomically (never half a file). Returns the path written.
+ * Run the final guard for this machine's identifiers, validate the result against the schema,
+ * and write it atomically (never half a file). Returns the path and the guarded value, which is
+ * what anything derived from the artifact (JUnit, step summary, printed lines) must be built
+ * from. An artifact that does not validate is refused, never written unguarded.
  */
 export function writeArtifact<S extends v.GenericSchema>(
   schema: S,
@@ -205,16 +233,15 @@ export function writeArtifact<S extends v.GenericSchema>(
   dir: string,
   relativePath: string,
   env: Record<string, string | undefined> = process.env,
-): string {
-  const parsed = v.safeParse(schema, value);
+): { path: string; value: v.InferOutput<S> } {
+  const guarded = guardValue(value, machineIdentifiers(env)).value;
+  const parsed = v.safeParse(schema, guarded);
   if (!parsed.success) {
     const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(root)"}: ${i.message}`).join("; ");
     throw new ArtifactError(`refusing to write ${relativePath}: ${problems}`);
   }
-  const guarded = guardValue(parsed.output, machineIdentifiers(env)).value;
   const path = join(dir, relativePath);
-  const folder = join(path, "..");
-  mkdirSync(folder, { recursive: true });
-  writeAtomic(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(guarded, null, 2)}\n`, 0o644);
-  return path;
+  mkdirSync(join(path, ".."), { recursive: true });
+  writeAtomic(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(parsed.output, null, 2)}\n`, 0o644);
+  return { path, value: parsed.output };
 }

@@ -15,7 +15,7 @@ import {
 import { overallResult } from "./classify.ts";
 import { newId } from "./correlation.ts";
 import type { TestLevel } from "./event.ts";
-import { sanitizeName } from "./privacy.ts";
+import { recordName } from "./names.ts";
 import { type RunnerContext, runScenario, type ScenarioOutcome, type ScenarioSpec } from "./runner.ts";
 
 /** What a matrix needs: a runner context minus the command (each scenario is run-scenario). */
@@ -47,9 +47,15 @@ export async function runMatrix(
   ctx.emitter.emit({ ...base, name: "infra.command.started", result: "started" });
 
   const outcomes: (ScenarioOutcome | undefined)[] = new Array(specs.length);
+  // A fatal error in one worker (e.g. an artifact that cannot be written) stops the others and
+  // their make trees before it is rethrown: no scenario is left running behind us.
+  const stopAll = new AbortController();
+  const onAbort = () => stopAll.abort();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  let fatal: unknown = null;
   let next = 0;
   const worker = async () => {
-    while (next < specs.length && !options.signal.aborted) {
+    while (next < specs.length && !stopAll.signal.aborted) {
       const index = next++;
       const spec = specs[index] as ScenarioSpec;
       options.onStart?.(spec);
@@ -58,17 +64,24 @@ export async function runMatrix(
         runId: newId(),
         parentRunId: ctx.correlation.runId,
       };
-      const outcome = await runScenario(
-        spec,
-        { ...ctx, correlation, command: "run-scenario" },
-        { stream: options.level === "live" && options.jobs === 1, signal: options.signal },
-      );
-      outcomes[index] = outcome;
-      options.onDone?.(outcome);
+      try {
+        const outcome = await runScenario(
+          spec,
+          { ...ctx, correlation, command: "run-scenario" },
+          { stream: options.level === "live" && options.jobs === 1, signal: stopAll.signal },
+        );
+        outcomes[index] = outcome;
+        options.onDone?.(outcome);
+      } catch (error) {
+        fatal ??= error;
+        stopAll.abort();
+      }
     }
   };
   const workers = Math.max(1, Math.min(options.jobs, specs.length));
   await Promise.all(Array.from({ length: workers }, worker));
+  options.signal.removeEventListener("abort", onAbort);
+  if (fatal !== null) throw fatal;
 
   const finished = new Date();
   const scenarioResults: Record<string, ScenarioEntry> = {};
@@ -90,7 +103,7 @@ export async function runMatrix(
   };
   specs.forEach((spec, i) => {
     const outcome = outcomes[i];
-    const name = uniqueName(sanitizeName(spec.name));
+    const name = uniqueName(outcome?.name ?? recordName(spec.name));
     if (!outcome || outcome.interrupted) {
       lists.interrupted.push(name);
       scenarioResults[name] = {
@@ -137,7 +150,7 @@ export async function runMatrix(
     ci: ciBlock(ctx.ci),
     telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
   };
-  const summaryPath = writeArtifact(
+  const written = writeArtifact(
     SummarySchema,
     summary,
     ctx.artifactsDir,
@@ -150,5 +163,11 @@ export async function runMatrix(
     result: result === "pass" ? "success" : result === "skip" ? "skipped" : "failed",
     durationMs: finished.getTime() - started.getTime(),
   });
-  return { summary, summaryPath, outcomes: outcomes.filter((o) => o !== undefined), interrupted };
+  // The guarded summary: JUnit and the step summary are rendered from it.
+  return {
+    summary: written.value,
+    summaryPath: written.path,
+    outcomes: outcomes.filter((o) => o !== undefined),
+    interrupted,
+  };
 }

@@ -19,7 +19,8 @@ import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
 import type { Emitter } from "./emitter.ts";
 import type { TestLevel } from "./event.ts";
-import { sanitize, sanitizeName } from "./privacy.ts";
+import { recordName } from "./names.ts";
+import { sanitize } from "./privacy.ts";
 import { childEnv, propagatedSet } from "./propagation.ts";
 import { type ScenarioDefinition, scenarioMetadata } from "./scenario.ts";
 import type { Settings } from "./settings.ts";
@@ -80,17 +81,27 @@ interface MakeRun {
   interrupted: boolean;
 }
 
-async function collect(
+/** After make has exited, how long its output may still arrive before we stop reading. */
+const PIPE_GRACE_MS = 200;
+
+/** Read a stream to its end, or until `stop()` (a recipe's background child may hold it open). */
+function collect(
   stream: ReadableStream<Uint8Array>,
   chunks: string[],
   echo: ((text: string) => void) | null,
-): Promise<void> {
+): { done: Promise<void>; stop: () => void } {
+  const reader = stream.getReader();
   const decoder = new TextDecoder();
-  for await (const chunk of stream) {
-    const text = decoder.decode(chunk, { stream: true });
-    chunks.push(text);
-    echo?.(text);
-  }
+  const done = (async () => {
+    for (;;) {
+      const { value, done: end } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (end || !value) return;
+      const text = decoder.decode(value, { stream: true });
+      chunks.push(text);
+      echo?.(text);
+    }
+  })();
+  return { done, stop: () => void reader.cancel().catch(() => {}) };
 }
 
 /** parent pid → child pids: from /proc on Linux (no extra tool needed), else one `ps` listing. */
@@ -176,12 +187,26 @@ async function runMake(
   };
   io.signal?.addEventListener("abort", stop, { once: true });
   const chunks: string[] = [];
-  await Promise.all([
+  const readers = [
     collect(proc.stdout, chunks, io.stream ? (t) => process.stdout.write(t) : null),
     collect(proc.stderr, chunks, io.stream ? (t) => process.stderr.write(t) : null),
-  ]);
+  ];
   const exitCode = await proc.exited;
   io.signal?.removeEventListener("abort", stop);
+  // make has gone; a daemon a recipe started may keep the pipes open forever: read what is
+  // there, then stop (and, for captured levels, end what is left of the scenario's group).
+  const drained = Promise.all(readers.map((r) => r.done));
+  const grace = Bun.sleep(PIPE_GRACE_MS).then(() => "late" as const);
+  if ((await Promise.race([drained, grace])) === "late") {
+    for (const reader of readers) reader.stop();
+    if (!io.stream) {
+      try {
+        process.kill(-proc.pid, "SIGTERM");
+      } catch {
+        // nothing left
+      }
+    }
+  }
   return { exitCode, output: chunks.join(""), interrupted };
 }
 
@@ -196,7 +221,7 @@ export async function runScenario(
   ctx: RunnerContext,
   io: RunIo,
 ): Promise<ScenarioOutcome> {
-  const name = sanitizeName(spec.name);
+  const name = recordName(spec.name);
   const started = new Date();
   const eventBase = { command: ctx.command, scenario: name, level: spec.level };
   ctx.emitter.emit({ ...eventBase, name: "infra.command.started", result: "started" }, ctx.correlation);
@@ -241,22 +266,25 @@ export async function runScenario(
     duration_seconds: Number(durationSeconds.toFixed(3)),
     ...(skipReason !== undefined ? { skip_reason: skipReason } : {}),
     ...(failReason !== undefined ? { fail_reason: failReason } : {}),
-    productive_k3s: resolveProductiveK3s(spec.dir ? clusterJsonPath(spec.dir, ctx.env) : null, ctx.env),
+    productive_k3s: resolveProductiveK3s(
+      spec.dir ? clusterJsonPath(spec.dir, ctx.env) : null,
+      ctx.env,
+      started.getTime(),
+    ),
     installation: {
       environment: sanitize(metadata.installation.environment),
       topology: sanitize(metadata.installation.topology),
       node_count_expected: metadata.installation.node_count_expected,
       bootstrap_modes_used: metadata.installation.bootstrap_modes_used.map((m) => sanitize(m)),
     },
-    features: Object.fromEntries(Object.entries(metadata.features).map(([k, on]) => [sanitizeName(k), on])),
-    phases: [
-      { name: sanitizeName(spec.target), result, duration_seconds: Number(durationSeconds.toFixed(3)) },
-    ],
+    features: Object.fromEntries(Object.entries(metadata.features).map(([k, on]) => [recordName(k), on])),
+    phases: [{ name: recordName(spec.target), result, duration_seconds: Number(durationSeconds.toFixed(3)) }],
     ci: ciBlock(ctx.ci),
     telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
   };
   const relative = manifestRelativePath(ctx.correlation.runId);
-  writeArtifact(ManifestSchema, manifest, ctx.artifactsDir, relative, ctx.env);
+  // Everything reported from here on comes from the guarded manifest.
+  const written = writeArtifact(ManifestSchema, manifest, ctx.artifactsDir, relative, ctx.env).value;
 
   ctx.emitter.emit(
     {
@@ -268,16 +296,16 @@ export async function runScenario(
     ctx.correlation,
   );
   return {
-    name,
+    name: written.scenario,
     target: spec.target,
     result,
     interrupted: run.interrupted,
     runId: ctx.correlation.runId,
-    durationSeconds: manifest.duration_seconds,
-    ...(skipReason !== undefined ? { skipReason } : {}),
-    ...(failReason !== undefined ? { failReason } : {}),
+    durationSeconds: written.duration_seconds,
+    ...(written.skip_reason !== undefined ? { skipReason: written.skip_reason } : {}),
+    ...(written.fail_reason !== undefined ? { failReason: written.fail_reason } : {}),
     manifestPath: relative,
-    productiveK3s: manifest.productive_k3s,
+    productiveK3s: written.productive_k3s,
     output: run.output,
   };
 }

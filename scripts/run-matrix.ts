@@ -1,10 +1,10 @@
 #!/usr/bin/env bun
 // pk3s-run-matrix: run many scenarios at one level as one execution — one manifest each, one
 // root summary, telemetry consent resolved once for the whole chain.
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { spinner } from "@clack/prompts";
-import { artifactsDir } from "../lib/artifacts.ts";
+import { prepareArtifactsDir } from "../lib/artifacts.ts";
 import { detectCi } from "../lib/ci.ts";
 import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli.ts";
 import { readSettings, resolveExecutionConsent, startExecution } from "../lib/context.ts";
@@ -13,6 +13,7 @@ import type { TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
 import { type Logger, redactSecrets } from "../lib/log.ts";
 import { runMatrix } from "../lib/matrix.ts";
+import { writeAtomic } from "../lib/outbox.ts";
 import { isInteractive, terminalAsker } from "../lib/prompt.ts";
 import { junitXml, markdownTable, summaryText } from "../lib/reports.ts";
 import { resultLine, type ScenarioOutcome, type ScenarioSpec } from "../lib/runner.ts";
@@ -120,7 +121,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const show = progress(specs.length, level, interactive && !streamed);
   const result = await runMatrix(
     specs,
-    { ...ctx, emitter, ci: detectCi(), artifactsDir: artifactsDir(), env: process.env },
+    { ...ctx, emitter, ci: detectCi(), artifactsDir: prepareArtifactsDir(), env: process.env },
     {
       level,
       jobs,
@@ -143,7 +144,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
   if (values.junit) {
     const file = resolve(values.junit);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, junitXml(result.summary));
+    writeAtomic(`${file}.${process.pid}.tmp`, file, junitXml(result.summary), 0o644);
   }
   const stepSummary = process.env.GITHUB_STEP_SUMMARY?.trim();
   if (stepSummary) {

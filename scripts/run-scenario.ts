@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // pk3s-run-scenario: run one scenario's test target at one level, write its anonymous manifest,
 // report it as telemetry events when enabled, and print [PASS]/[SKIP]/[FAIL].
-import { artifactsDir } from "../lib/artifacts.ts";
+import { prepareArtifactsDir } from "../lib/artifacts.ts";
 import { detectCi } from "../lib/ci.ts";
 import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli.ts";
 import { startExecution } from "../lib/context.ts";
@@ -101,7 +101,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
       ...ctx,
       emitter,
       ci: detectCi(),
-      artifactsDir: artifactsDir(),
+      artifactsDir: prepareArtifactsDir(),
       env: process.env,
       command: "run-scenario",
     },

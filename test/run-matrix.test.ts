@@ -3,7 +3,7 @@
 // propagation of the telemetry context (SPEC §3) against a loopback receiver, robustness,
 // interrupts, parallelism, streaming, and the JUnit / step-summary / CI reports.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Manifest } from "../lib/artifacts.ts";
 import type { TelemetryEvent } from "../lib/event.ts";
@@ -756,5 +756,78 @@ describe("reports", () => {
       expect(summary.execution_kind).toBe("ci");
       expect(summary.ci.provider).toBe("gitlab");
       expect(sb.manifest("r-pass").ci.provider).toBe("gitlab");
+    }));
+});
+
+describe("review fixes: derived reports, stale files, daemons, unusable artifact dirs", () => {
+  test.concurrent("JUnit, the step summary and stdout carry no machine identifier and no token", () =>
+    withSandbox(async (sb) => {
+      const token = "Zq7canaryTokXyz";
+      sb.scenario(
+        "echoer",
+        allLevels([
+          '@echo "[SKIP] cannot reach canaryboxq7 as zorkuserq7 with $$TELEMETRY_BEARER_TOKEN"; exit 3',
+        ]),
+      );
+      const junit = join(sb.artifacts, "junit.xml");
+      const step = join(sb.root, "step.md");
+      writeFileSync(step, "");
+      const r = await sb.run(
+        "run-matrix",
+        ["static", "echoer", "--scenarios-dir", sb.scenarios, "--junit", junit],
+        {
+          HOSTNAME: "canaryboxq7",
+          USER: "zorkuserq7",
+          LOGNAME: "zorkuserq7",
+          TELEMETRY_ENABLED: "true",
+          TELEMETRY_BEARER_TOKEN: token,
+          GITHUB_STEP_SUMMARY: step,
+        },
+      );
+      expect(r.code).toBe(0);
+      const texts = [await Bun.file(junit).text(), await Bun.file(step).text(), r.stdout];
+      for (const text of texts) {
+        expect(text).toContain("cannot reach");
+        for (const canary of ["canaryboxq7", "zorkuserq7", token]) expect(text).not.toContain(canary);
+      }
+    }));
+
+  test.concurrent("a cluster.json left by an earlier run is not this run's metadata", () =>
+    withSandbox(async (sb) => {
+      const dir = sb.scenario("stale", allLevels(["@true"]));
+      mkdirSync(join(dir, "generated"), { recursive: true });
+      const file = join(dir, "generated", "cluster.json");
+      writeFileSync(file, CLUSTER_JSON);
+      const old = new Date(Date.now() - 3600_000);
+      utimesSync(file, old, old);
+      const r = await sb.run("run-matrix", ["static", "stale", "--scenarios-dir", sb.scenarios]);
+      expect(r.code).toBe(0);
+      const [manifest] = sb.read().manifests;
+      expect(manifest?.productive_k3s.resolved_from_cluster_json).toBe(false);
+      expect(manifest?.productive_k3s.version).toBe("unknown");
+    }));
+
+  test.concurrent("a recipe that leaves a daemon holding the output open does not hold the run", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("daemon", allLevels(["@sleep 20 & echo started"]));
+      const started = performance.now();
+      const r = await sb.run("run-matrix", ["static", "daemon", "--scenarios-dir", sb.scenarios]);
+      expect(r.code).toBe(0);
+      expect(lines(r.stdout)).toContain("[PASS] daemon scenario-test-static");
+      // The daemon's sleep (20 s) would otherwise be waited for; a generous bound.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    }));
+
+  test.concurrent("an unusable TEST_ARTIFACTS_DIR is one clear error before anything runs", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("never", allLevels(['@touch "$(PROBE_DIR)/ran"']));
+      const notADir = join(sb.root, "a-file");
+      writeFileSync(notADir, "x");
+      const r = await sb.run("run-matrix", ["static", "never", "--scenarios-dir", sb.scenarios], {
+        TEST_ARTIFACTS_DIR: notADir,
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("TEST_ARTIFACTS_DIR is not a writable directory");
+      expect(sb.probed("ran")).toBeNull();
     }));
 });
