@@ -58,7 +58,7 @@ lint: $(DEPS) ## Biome lint and format check
 format: $(DEPS) ## Apply Biome formatting and safe fixes
 	node_modules/.bin/biome check --write .
 
-typecheck: $(DEPS) ## tsc --noEmit over scripts, lib, test, bench
+typecheck: $(DEPS) ## tsc --noEmit over scripts, lib, test, bench, tools, scenarios
 	node_modules/.bin/tsc --noEmit -p .
 
 unit: $(DEPS) ## bun test (real processes, loopback HTTP, pseudo-terminals)
@@ -73,9 +73,11 @@ test-contract: $(DEPS) ## Matrix of the bundled scenarios at the contract level
 test-live: $(DEPS) ## Matrix of the bundled scenarios at the live level (skips without prerequisites)
 	$(MATRIX) live $(SCENARIOS)
 
-test-matrix-all: $(DEPS) ## static, contract and live matrices (one consent question), then one line per manifest
+test-matrix-all: $(DEPS) ## static, contract and live (one consent question, one session), then one line per manifest
 	@status=0; since=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
 	TELEMETRY_ENABLED=$$($(MATRIX) consent) || exit $$?; export TELEMETRY_ENABLED; \
+	TELEMETRY_SESSION_ID=$${TELEMETRY_SESSION_ID:-$$("$(BUN)" -e 'console.log(Bun.randomUUIDv7())')}; \
+	export TELEMETRY_SESSION_ID; \
 	for level in static contract live; do \
 	  $(MATRIX) $$level $(SCENARIOS) --jobs $(JOBS) || status=1; echo; \
 	done; \

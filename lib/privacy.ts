@@ -55,7 +55,10 @@
 //     hyphenated names and camelCase identifiers stay. A git commit id or an image digest becomes
 //     <secret> too: not identifying, but not needed either. The heuristic can miss a random token
 //     (about 1 in 1000 for 32 base64 characters); labelled tokens (Bearer, key=, ghp_…) never.
-//   - 12-digit numbers (and 4-4-4 dashed) are AWS account ids; UUIDs are <id>.
+//   - 12-digit numbers (and 4-4-4 dashed) are AWS account ids; UUIDs and AWS resource ids
+//     (i-0abc…, vpc-…, subnet-…, sg-…: a known prefix and 8 or 17 hex digits) are <id>.
+//   - "user X" / "node X" / "host X" … followed by a verb of state ("is", "not", "cannot",
+//     "failed" …) names a user or a machine: "user alice not in sudoers" → "user <user> not …".
 
 /** Every placeholder sanitize() can produce. */
 import { mapDeep } from "./walk.ts";
@@ -706,6 +709,29 @@ const ON_HOST_RE = new RegExp(
   "gi",
 );
 
+/**
+ * "user alice not in sudoers", "node k3s-node-1 is unreachable": a user or machine named
+ * before a verb of state. Common nouns that follow these words ("node count is 3") stay.
+ */
+const SUBJECT_RE = new RegExp(
+  String.raw`\b(user|host|node|server|machine|instance|vm)\s+(["']?)(${NAME_VALUE})\2(?=\s+(?:is|was|isn't|wasn't|not|does|doesn't|did|didn't|has|had|hasn't|cannot|can't|could|lacks|missing|denied|unreachable|unknown|already|refused|failed|timed))`,
+  "gi",
+);
+const SUBJECT_NOUNS: ReadonlySet<string> = new Set(
+  "count pool group groups name names list port ports status state type key keys data input output agent agents server role roles label labels selector ready image size version config configuration token password account home directory id ids".split(
+    " ",
+  ),
+);
+function replaceSubject(match: string, ...rest: unknown[]): string {
+  const [word, quote, value] = rest as [string, string, string];
+  if (!nameOk(value) || SUBJECT_NOUNS.has(value.toLowerCase())) return match;
+  return `${word} ${quote}${word.toLowerCase() === "user" ? "<user>" : "<host>"}${quote}`;
+}
+
+/** AWS resource ids: i-0abc…, vpc-…, subnet-…, sg-…, vol-…, ami-…, snap-… (8 or 17 hex). */
+const CLOUD_RESOURCE_RE =
+  /(?<![\w-])(?:i|vpc|subnet|sg|vol|ami|eni|snap|igw|nat|rtb|acl|eipalloc|eipassoc|lt|tgw|vpce|pcx|dopt|vgw|cgw|r)-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/gi;
+
 function nameOk(name: string): boolean {
   return !NOT_A_NAME.has(name.toLowerCase());
 }
@@ -842,6 +868,7 @@ const RULES: readonly Rule[] = [
   [AT_RE, replaceAt],
   [MAC_RE, "<mac>"],
   [UUID_RE, "<id>"],
+  [CLOUD_RESOURCE_RE, "<id>"],
   [IPV6_BRACKETED_RE, (m, ...rest) => (isIPv6(rest[0] as string) ? "<ip>" : m)],
   [IPV6_RE, replaceIPv6 as Replacer],
   [IPV4_RE, replaceIPv4 as Replacer],
@@ -858,6 +885,7 @@ const RULES: readonly Rule[] = [
   [AS_USER_RE, phraseReplacer("<user>", true)],
   [FOR_USER_RE, phraseReplacer("<user>", true)],
   [ON_HOST_RE, phraseReplacer("<host>", true)],
+  [SUBJECT_RE, replaceSubject as Replacer],
   [DOTTED_RE, replaceDotted],
   [DASHED_IP_HOST_RE, "<host>"],
   [HOSTED_PATH_RE, "<url>"],

@@ -19,6 +19,13 @@ import {
 // Corpus 1: exact input → output pairs
 
 const EXACT: Array<[input: string, output: string]> = [
+  // a user or a machine named before a verb of state; AWS resource ids
+  ["user alice not in sudoers", "user <user> not in sudoers"],
+  ["node k3s-node-1 is unreachable", "node <host> is unreachable"],
+  ["host db01 refused the connection", "host <host> refused the connection"],
+  ["instance i-0abc123def4567890 not running", "instance <id> not running"],
+  ["vpc-0a1b2c3d subnet-12345678 sg-0123456789abcdef0", "<id> <id> <id>"],
+  ["ami-0c55b159cbfafe1f0 missing", "<id> missing"],
   // the reference's leak (SPEC §6)
   [
     "ssh ubuntu@10.20.30.40 (node-a.corp.example.com), key /home/alice/.ssh/id_ed25519, account 123456789012",
@@ -252,6 +259,11 @@ const LEAKS: Array<[input: string, placeholders: string[], gone: string[]]> = [
 // Corpus 3: benign strings that must come out unchanged
 
 const BENIGN: string[] = [
+  "node count is 3",
+  "server agent is not installed",
+  "user data is empty",
+  "sg-small and i-am are words",
+  "3 nodes expected, 2 ready",
   "missing cloud credentials in demo-skip",
   "multipass not installed",
   "k3s v1.30.2+k3s1 not published",
