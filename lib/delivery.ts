@@ -28,7 +28,8 @@ export const MARKER_HEADER = "X-Productive-K3S-Telemetry";
 export const RETRY_AFTER_CAP_MS = 10_000;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 4_000;
-const RETRY_STATUSES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
+const RETRY_STATUSES = [408, 429];
+for (let status = 500; status < 600; status++) RETRY_STATUSES.push(status);
 export const TOKEN_REFUSED = "refusing to send the bearer token over plain http to a non-loopback host";
 
 export type StatusClass = "delivered" | "retry" | "reject";
