@@ -61,25 +61,29 @@ const seconds = (max: number) =>
     v.maxValue(max),
   );
 
-/** The parsed settings (the shape every script works with); the type is inferred from it. */
-export const SettingsSchema = v.object({
-  /** TELEMETRY_ENABLED as given; consent.ts interprets it. */
-  enabledRaw: v.optional(v.string()),
-  /** null: no usable endpoint, so events stay queued. */
-  endpoint: v.nullable(v.string()),
-  marker: v.string(),
-  token: v.nullable(v.string()),
-  maxRetries: v.number(),
-  connectTimeoutSeconds: v.number(),
-  requestTimeoutSeconds: v.number(),
-  /** Always absolute. */
-  outboxDir: v.string(),
-  userAgent: v.string(),
-  sessionId: v.nullable(v.string()),
-  parentRunId: v.nullable(v.string()),
-  debug: v.boolean(),
-});
-export type Settings = v.InferOutput<typeof SettingsSchema>;
+/**
+ * The parsed settings (the shape every script works with); the type is inferred from it. A
+ * function, so that no script pays for building a schema it only needs as a type.
+ */
+export const settingsSchema = () =>
+  v.object({
+    /** TELEMETRY_ENABLED as given; consent.ts interprets it. */
+    enabledRaw: v.optional(v.string()),
+    /** null: no usable endpoint, so events stay queued. */
+    endpoint: v.nullable(v.string()),
+    marker: v.string(),
+    token: v.nullable(v.string()),
+    maxRetries: v.number(),
+    connectTimeoutSeconds: v.number(),
+    requestTimeoutSeconds: v.number(),
+    /** Always absolute. */
+    outboxDir: v.string(),
+    userAgent: v.string(),
+    sessionId: v.nullable(v.string()),
+    parentRunId: v.nullable(v.string()),
+    debug: v.boolean(),
+  });
+export type Settings = v.InferOutput<ReturnType<typeof settingsSchema>>;
 
 export interface SettingsResult {
   settings: Settings;
@@ -88,10 +92,13 @@ export interface SettingsResult {
 
 type Env = Record<string, string | undefined>;
 
-/** One setting: its variable, schema, default and what it expects (for the warning). */
+/**
+ * One setting: its variable, schema, default and what it expects (for the warning). The schema
+ * is built only when the variable is set.
+ */
 interface Field<T> {
   name: PropagatedVariable;
-  schema: v.GenericSchema<string, T>;
+  schema: () => v.GenericSchema<string, T>;
   fallback: T;
   expects: string;
 }
@@ -99,19 +106,19 @@ interface Field<T> {
 const NUMBER_FIELDS = {
   maxRetries: {
     name: "TELEMETRY_MAX_RETRIES",
-    schema: wholeNumber(1, 10),
+    schema: () => wholeNumber(1, 10),
     fallback: 3,
     expects: "a whole number of attempts from 1 to 10",
   },
   connectTimeoutSeconds: {
     name: "TELEMETRY_CONNECT_TIMEOUT_SECONDS",
-    schema: seconds(120),
+    schema: () => seconds(120),
     fallback: 5,
     expects: "a number of seconds from 0.05 to 120",
   },
   requestTimeoutSeconds: {
     name: "TELEMETRY_REQUEST_TIMEOUT_SECONDS",
-    schema: seconds(300),
+    schema: () => seconds(300),
     fallback: 10,
     expects: "a number of seconds from 0.05 to 300",
   },
@@ -125,7 +132,7 @@ function shown(raw: string): string {
 function parseField<T>(env: Env, field: Field<T>, warnings: string[]): T {
   const raw = env[field.name];
   if (raw === undefined || raw.trim() === "") return field.fallback;
-  const parsed = v.safeParse(field.schema, raw);
+  const parsed = v.safeParse(field.schema(), raw);
   if (parsed.success) return parsed.output;
   warnings.push(
     `${field.name} must be ${field.expects}${shown(raw)}; using the default ${JSON.stringify(field.fallback)}`,
@@ -158,13 +165,13 @@ function parseEndpoint(env: Env, warnings: string[]): string | null {
 const TEXT_FIELDS = {
   marker: {
     name: "TELEMETRY_MARKER",
-    schema: v.pipe(v.string(), v.trim(), v.regex(HEADER_TOKEN)),
+    schema: () => v.pipe(v.string(), v.trim(), v.regex(HEADER_TOKEN)),
     fallback: DEFAULT_MARKER,
     expects: "1-128 printable ASCII characters without spaces",
   },
   userAgent: {
     name: "TELEMETRY_USER_AGENT",
-    schema: v.pipe(v.string(), v.trim(), v.regex(USER_AGENT)),
+    schema: () => v.pipe(v.string(), v.trim(), v.regex(USER_AGENT)),
     fallback: DEFAULT_USER_AGENT,
     expects: "1-200 printable ASCII characters",
   },
