@@ -40,7 +40,11 @@ export function parseCli<T extends OptionSpec>(
   options: T,
 ): { values: Values<T & typeof COMMON_OPTIONS>; positionals: string[] } {
   const spec: OptionSpec = { ...COMMON_OPTIONS, ...options };
-  const shorts = new Map(Object.entries(spec).flatMap(([name, o]) => (o.short ? [[o.short, name]] : [])));
+  const shorts = new Map<string, string>();
+  for (const name in spec) {
+    const short = spec[name]?.short;
+    if (short) shorts.set(short, name);
+  }
   const values: Record<string, string | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -163,7 +163,7 @@ export function warmUp(
   env: Record<string, string | undefined> = process.env,
 ): void {
   if (!config.endpoint || !tokenAllowed(config.endpoint, config.token)) return;
-  if (FETCH_PROXY.some((k) => env[k])) return;
+  for (const name of FETCH_PROXY) if (env[name]) return;
   try {
     fetch.preconnect(config.endpoint);
   } catch {

@@ -128,7 +128,8 @@ export class Emitter {
 
   /** Identifiers enough to guard `names`: the interfaces are read only if an address could occur. */
   private identifiersFor(names: ReadonlyArray<string | null>): Identifier[] {
-    if (names.some((name) => name !== null && mayHoldAddress(name))) {
+    for (const name of names) {
+      if (name === null || !mayHoldAddress(name)) continue;
       this.identifiers ??= machineIdentifiers();
       return this.identifiers;
     }

@@ -407,7 +407,8 @@ export function mayContainIdentifier(text: string, ids: readonly Identifier[]): 
   if (needles === null) return true;
   if (needles.length === 0) return false;
   const lower = text.toLowerCase();
-  return needles.some((n) => lower.includes(n));
+  for (const needle of needles) if (lower.includes(needle)) return true;
+  return false;
 }
 
 /**
