@@ -118,14 +118,28 @@ export function sanitize(text: string, options: SanitizeOptions = {}): string {
  * Lower-case words joined by single hyphens, at most 31 characters ("run-scenario",
  * "multipass", "onprem-basic-arm"): no rule can match such text — no digit, dot, slash, @,
  * colon, "=" or space, shorter than any blob, and not a dashed MAC — so sanitize() returns it
- * without running the rules (the common case for names, and the first call costs no regex
- * compilation). A property test checks this against sanitizeFully().
+ * without running the rules (the common case for names). A property test checks this against
+ * sanitizeFully(). Written as a loop, not a regex, so the first call compiles nothing; it is
+ * /^[a-z]+(?:-[a-z]+)*$/ and not /^[a-f]{2}(?:-[a-f]{2}){5}$/ (a test checks that too).
  */
 export function isPlainWords(text: string): boolean {
-  return text.length <= 31 && PLAIN_WORDS.test(text) && !DASHED_MAC.test(text);
+  const n = text.length;
+  if (n === 0 || n > 31) return false;
+  let wordStart = true; // at the start of a word: a letter must follow
+  let macLike = n === 17; // so far of the form ab-cd-ef-… with a-f only
+  for (let i = 0; i < n; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 45) {
+      if (wordStart) return false; // "-" first, or "--"
+      wordStart = true;
+      if (i % 3 !== 2) macLike = false;
+    } else if (code >= 97 && code <= 122) {
+      wordStart = false;
+      if (i % 3 === 2 || code > 102) macLike = false;
+    } else return false;
+  }
+  return !wordStart && !macLike;
 }
-const PLAIN_WORDS = /^[a-z]+(?:-[a-z]+)*$/;
-const DASHED_MAC = /^[a-f]{2}(?:-[a-f]{2}){5}$/;
 
 /** sanitize() without the plain-words shortcut. */
 export function sanitizeFully(text: string, options: SanitizeOptions = {}): string {
@@ -160,6 +174,8 @@ const NAME_MAX = 64;
  */
 export function sanitizeName(text: string): string {
   let out = String(text ?? "");
+  // Plain words are their own sanitised, reduced form (letters and single inner hyphens only).
+  if (isPlainWords(out)) return out;
   for (let round = 0; round < 4; round++) {
     const next = reduceName(sanitize(out, { maxLength: 1000 }));
     if (next === out) break;

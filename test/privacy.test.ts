@@ -860,6 +860,28 @@ describe("sanitize: the plain-words shortcut agrees with the full rules", () => 
       { numRuns: 3000 },
     );
   });
+  test("isPlainWords is exactly its two regexes; sanitizeName keeps plain words as they are", () => {
+    const reference = (text: string) =>
+      text.length <= 31 && /^[a-z]+(?:-[a-z]+)*$/.test(text) && !/^[a-f]{2}(?:-[a-f]{2}){5}$/.test(text);
+    const text = fc.oneof(
+      plainWords,
+      fc.string({
+        unit: fc.constantFrom("a", "b", "f", "g", "z", "-", "A", "0", ".", " ", "é"),
+        maxLength: 34,
+      }),
+      fc
+        .array(fc.stringMatching(/^[a-z]{2}$/), { minLength: 6, maxLength: 6 })
+        .map((pairs) => pairs.join("-")),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(isPlainWords(t)).toBe(reference(t));
+        if (isPlainWords(t)) expect(sanitizeName(t)).toBe(t);
+      }),
+      { numRuns: 5000 },
+    );
+  });
   test.each([
     ["run-scenario", true],
     ["onprem-basic-arm", true],
@@ -868,5 +890,12 @@ describe("sanitize: the plain-words shortcut agrees with the full rules", () => 
     ["node-a.corp", false],
     ["a-very-long-hyphenated-name-over-limit", false],
     ["Multipass", false],
+    ["ab-cd-ef-ab-cd-ef", false],
+    ["ab-cd-ef-ab-cd-eg", true],
+    ["abc-de-fa-bc-de-f", true],
+    ["-run", false],
+    ["run-", false],
+    ["run--scenario", false],
+    ["", false],
   ])("isPlainWords(%p) = %p", (text, want) => expect(isPlainWords(text)).toBe(want));
 });
