@@ -11,16 +11,13 @@
 // Directories are 0700 and files 0600; the token is never part of a queued event.
 import {
   chmodSync,
-  closeSync,
-  existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   statSync,
   unlinkSync,
-  writeSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -50,8 +47,8 @@ export class Outbox {
     tighten(this.dir);
     for (const area of DIRS) {
       const path = this.area(area);
-      // recursive: no EEXIST when another process creates it between the check and the mkdir
-      if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o700 });
+      // recursive: no EEXIST when it exists (or another process creates it meanwhile)
+      mkdirSync(path, { recursive: true, mode: 0o700 });
       tighten(path);
     }
   }
@@ -170,12 +167,7 @@ export class Outbox {
 
 /** Atomic write: a reader sees the old file or the whole new one, never half of it. */
 export function writeAtomic(tmpPath: string, finalPath: string, content: string, mode = 0o600): void {
-  const fd = openSync(tmpPath, "w", mode);
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
+  writeFileSync(tmpPath, content, { mode }); // flag "w": created with `mode`, or truncated
   renameSync(tmpPath, finalPath);
 }
 
