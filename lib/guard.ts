@@ -208,6 +208,13 @@ function expandIPv6(address: string): string | undefined {
   return [...left, ...Array<string>(missing).fill("0"), ...right].join(":");
 }
 
+/** `path` without its trailing "/" and "\\" characters (what /[\\/]+$/ removes). */
+function withoutTrailingSeparators(path: string): string {
+  let end = path.length;
+  while (end > 0 && (path[end - 1] === "/" || path[end - 1] === "\\")) end--;
+  return path.slice(0, end);
+}
+
 /**
  * This machine's identifying strings, from node:os and the environment, longest first.
  * Only values are collected; nothing is logged. `addresses: false` leaves out the interface
@@ -234,7 +241,7 @@ export function machineIdentifiers(
   );
   for (const home of [attempt(() => system.homedir()), env.HOME, env.USERPROFILE]) {
     if (!home) continue;
-    const trimmed = home.length > 1 ? home.replace(/[\\/]+$/, "") : home;
+    const trimmed = home.length > 1 ? withoutTrailingSeparators(home) : home;
     found.push(["home", trimmed]);
     if (trimmed.includes("\\")) found.push(["home", trimmed.replaceAll("\\", "/")]);
   }

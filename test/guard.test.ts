@@ -584,3 +584,19 @@ describe("mayHoldAddress: addresses and MACs need a digit, a ':' or five '-'", (
     expect(mayHoldAddress("fe80::")).toBe(true);
   });
 });
+
+test("home directories lose exactly their trailing separators (what /[\\\\/]+$/ removes)", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom("a", "B", "/", "\\", ":"), maxLength: 12 }), (tail) => {
+      const home = `/x${tail}`;
+      const ids = machineIdentifiers({}, fakeSystem({ homedir: () => home }));
+      const trimmed = home.replace(/[\\/]+$/, "");
+      const expected = [trimmed, ...(trimmed.includes("\\") ? [trimmed.replaceAll("\\", "/")] : [])].filter(
+        (h) => h.length >= 3,
+      );
+      const homes = ids.filter((id) => id.kind === "home").map((id) => id.value);
+      expect(new Set(homes)).toEqual(new Set(expected));
+    }),
+    { numRuns: 1000 },
+  );
+});
