@@ -43,14 +43,8 @@ export class Outbox {
 
   /** Create the directories (0700), tightening them if they exist with wider modes. */
   ensure(): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    tighten(this.dir);
-    for (const area of DIRS) {
-      const path = this.area(area);
-      // recursive: no EEXIST when it exists (or another process creates it meanwhile)
-      mkdirSync(path, { recursive: true, mode: 0o700 });
-      tighten(path);
-    }
+    ensureDir(this.dir);
+    for (const area of DIRS) ensureDir(this.area(area));
   }
 
   /** Make one event durable: written to tmp/ (0600) and renamed into pending/. */
@@ -202,6 +196,27 @@ function listSorted(dir: string): string[] {
     if (isCode(error, "ENOENT")) return [];
     throw error;
   }
+}
+
+/**
+ * mkdir -p (0700) and tighten. An existing directory needs one stat (the mkdir would be a no-op);
+ * anything else — missing, not a directory, unreadable — takes the mkdir and its error.
+ */
+function ensureDir(path: string): void {
+  let existing: { mode: number } | undefined;
+  try {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) existing = stats;
+  } catch {
+    // mkdir below gives the error that counts
+  }
+  if (existing) {
+    if ((existing.mode & 0o077) !== 0) tighten(path);
+    return;
+  }
+  // recursive: no EEXIST when another process creates it meanwhile
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  tighten(path);
 }
 
 function tighten(path: string): void {
