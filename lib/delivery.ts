@@ -1,8 +1,7 @@
 // Delivery: one event → one POST to the endpoint, through ofetch (attempts, per-attempt request
 // timeout, backoff with jitter, Retry-After), classified as delivered / kept / rejected.
 // Also the pure rules around it: headers, when a token may travel, how a status is classified,
-// a bounded TCP reachability probe that applies the connect timeout, and an early connection
-// warm-up (warmUp) that opens the connection a delivery is about to use without sending a byte.
+// and a bounded TCP reachability probe that applies the connect timeout.
 import { FetchError, ofetch } from "ofetch";
 import type { TelemetryEvent } from "./event.ts";
 import type { Settings } from "./settings.ts";
@@ -152,26 +151,6 @@ function failure(error: unknown, attempts: number): Outcome {
 const FETCH_PROXY = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"];
 
 /**
- * Start connecting to the endpoint now (DNS, TCP, TLS for https) so that connecting overlaps
- * whatever the caller does before its delivery (an emit builds, validates and queues the event
- * first). Nothing is sent: the request itself still comes only from deliver(). No connection at
- * all when deliver() would make none (no endpoint, or a token that must not travel in clear
- * text) or when a proxy may be configured (then the proxy is dialled, not the endpoint).
- */
-export function warmUp(
-  config: Pick<DeliveryConfig, "endpoint" | "token">,
-  env: Record<string, string | undefined> = process.env,
-): void {
-  if (!config.endpoint || !tokenAllowed(config.endpoint, config.token)) return;
-  for (const name of FETCH_PROXY) if (env[name]) return;
-  try {
-    fetch.preconnect(config.endpoint);
-  } catch {
-    // only an optimisation: the delivery connects by itself
-  }
-}
-
-/**
  * Can a TCP connection to the endpoint be opened within the connect timeout? Used once per
  * flush so a dead or firewalled endpoint costs one connect timeout, not attempts × timeouts.
  * Skipped (assumed reachable) when a proxy is configured, since then the proxy is dialled.
@@ -182,8 +161,7 @@ export function reachable(
   env: Record<string, string | undefined> = process.env,
 ): Promise<boolean> {
   const url = new URL(endpoint);
-  const proxied = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"].some((k) => env[k]);
-  if (proxied) return Promise.resolve(true);
+  for (const name of FETCH_PROXY) if (env[name]) return Promise.resolve(true);
   const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   // Bun.connect rather than node:net: no module to load at start-up.

@@ -1,21 +1,21 @@
 // Emitter: how a command reports its events without being held hostage by the network.
-// Each event is first made durable in the outbox, then one inline delivery attempt runs
-// alongside the command (its connection may be opened early, by warmUp, while the event is
-// built and queued; nothing is sent before the event is durable); when the command ends,
-// whatever has not been delivered within a short budget is handed to a detached background
-// flusher. Disabled consent: nothing at all happens.
+// Each event is first made durable in the outbox. An event emitted while the command still has
+// work to do (a matrix or scenario starting) gets one inline delivery attempt alongside that
+// work; an event emitted as the command ends (everything pk3s-emit sends, a run's completion)
+// is only queued — an inline attempt would be cut off by the exit and sent twice. When the
+// command ends, whatever is still queued (its own events, or older ones) is handed to a
+// detached background flusher. Disabled consent: nothing at all happens.
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
-import { deliver, requestHeaders, warmUp } from "./delivery.ts";
+import { deliver, requestHeaders } from "./delivery.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./flusher.ts";
-import { guardValue, type Identifier, machineIdentifiers, mayHoldAddress } from "./guard.ts";
 import type { Logger } from "./log.ts";
+import { recordNames } from "./names.ts";
 import { Outbox } from "./outbox.ts";
-import { sanitizeName } from "./privacy.ts";
 import type { Settings } from "./settings.ts";
 
-/** How long a finishing command waits for its own in-flight deliveries. */
+/** How long a finishing command waits for its in-flight inline deliveries. */
 export const SETTLE_BUDGET_MS = 40;
 
 export type EmitFields = Omit<EventInput, "sessionId" | "runId" | "parentRunId">;
@@ -50,11 +50,11 @@ export class Emitter {
   private readonly outbox: Outbox;
   private readonly inflight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
-  private undelivered = 0;
+  /** Something of ours is left in the outbox for the background flusher. */
+  private queued = false;
   private readonly warned = new Set<string>();
-  /** This machine's identifiers: all of them, and without the interface addresses and MACs. */
-  private identifiers: Identifier[] | null = null;
-  private namedIdentifiers: Identifier[] | null = null;
+  /** No endpoint, or a token that must not travel: a background flusher could not send either. */
+  private misconfigured = false;
 
   constructor(
     private readonly settings: Settings,
@@ -70,28 +70,22 @@ export class Emitter {
   }
 
   /**
-   * About to emit: let the connection of the inline delivery open while the event is built and
-   * queued (nothing is sent before it is durable). Only when an emit would deliver at all.
+   * Build, validate and queue one event, and — unless `final` (the command is about to end) —
+   * start delivering it inline. Returns it (null when disabled or dropped).
    */
-  warmUp(): void {
-    if (this.consent.enabled && !this.options.dryRun && !this.settings.debug) warmUp(this.settings);
-  }
-
-  /** Build, validate, queue and start delivering one event. Returns it (null when disabled). */
-  emit(fields: EmitFields, correlation: Correlation = this.correlation): TelemetryEvent | null {
+  emit(
+    fields: EmitFields,
+    correlation: Correlation = this.correlation,
+    options: { final?: boolean } = {},
+  ): TelemetryEvent | null {
     if (!this.consent.enabled) return null;
-    // Names are the only caller-given strings in an event: sanitised, then the final guard
-    // for this machine's own identifiers, then reduced to identifiers again. Names that cannot
-    // hold an address or a MAC (mayHoldAddress) need no network interfaces read.
-    const given = { command: sanitizeName(fields.command), scenario: fields.scenario ?? null };
-    if (given.scenario !== null) given.scenario = sanitizeName(given.scenario);
-    const ids = this.identifiersFor([given.command, given.scenario]);
-    const guarded = guardValue(given, ids).value; // one guard pass for both names
-    const reduce = (name: string | null) => (name === null ? null : sanitizeName(name));
+    // Names are the only caller-given strings in an event (the ids were checked when the
+    // settings were read): sanitised, guarded for this machine's identifiers, reduced again.
+    const names = recordNames({ command: fields.command, scenario: fields.scenario ?? null });
     const event = buildEvent({
       ...fields,
-      command: reduce(guarded.command) ?? "unknown",
-      scenario: reduce(guarded.scenario),
+      command: names.command ?? "unknown",
+      scenario: names.scenario,
       sessionId: correlation.sessionId,
       runId: correlation.runId,
       parentRunId: correlation.parentRunId,
@@ -121,39 +115,46 @@ export class Emitter {
       }
       return null;
     }
+    if (options.final) {
+      this.queued = true;
+      return event;
+    }
     const task = this.deliverInline(name, event).finally(() => this.inflight.delete(task));
     this.inflight.add(task);
     return event;
   }
 
-  /** Identifiers enough to guard `names`: the interfaces are read only if an address could occur. */
-  private identifiersFor(names: ReadonlyArray<string | null>): Identifier[] {
-    for (const name of names) {
-      if (name === null || !mayHoldAddress(name)) continue;
-      this.identifiers ??= machineIdentifiers();
-      return this.identifiers;
-    }
-    this.namedIdentifiers ??= machineIdentifiers(process.env, undefined, { addresses: false });
-    return this.namedIdentifiers;
-  }
-
   /** The event just queued, sent from memory (the file is the durable copy of the same bytes). */
   private async deliverInline(name: string, event: TelemetryEvent): Promise<void> {
-    const claim = this.outbox.claim(name);
-    if (!claim) return; // a background flusher already took it
-    // One attempt here; retries are the background flusher's job.
-    const outcome = await deliver(event, { ...this.settings, maxRetries: 1 }, { signal: this.abort.signal });
-    if (outcome.kind === "delivered") this.outbox.done(claim);
-    else if (outcome.kind === "rejected") this.outbox.deadLetter(claim, outcome.status);
-    else {
-      this.outbox.release(claim);
-      this.undelivered++;
-      // Zero attempts means a configuration problem, not the network: say so, once.
-      if (outcome.attempts === 0 && !this.warned.has(outcome.reason)) {
-        this.warned.add(outcome.reason);
-        this.options.log.warn(`${outcome.reason}; the event stays queued`);
+    try {
+      const claim = this.outbox.claim(name);
+      if (!claim) return; // a background flusher already took it
+      // One attempt here; retries are the background flusher's job.
+      const outcome = await deliver(
+        event,
+        { ...this.settings, maxRetries: 1 },
+        { signal: this.abort.signal },
+      );
+      if (outcome.kind === "delivered") this.outbox.done(claim);
+      else if (outcome.kind === "rejected") this.outbox.deadLetter(claim, outcome.status);
+      else {
+        this.outbox.release(claim);
+        this.queued = true;
+        // Zero attempts means a configuration problem, not the network: say so, once.
+        if (outcome.attempts === 0) this.warnOnce(`${outcome.reason}; the event stays queued`, true);
       }
+    } catch (error) {
+      // The outbox changed under us (removed, made read-only): best-effort, never the command.
+      this.queued = true;
+      this.warnOnce(`outbox problem during delivery (${(error as { code?: string }).code ?? "error"})`);
     }
+  }
+
+  private warnOnce(message: string, configuration = false): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    if (configuration) this.misconfigured = true;
+    this.options.log.warn(message);
   }
 
   /**
@@ -173,9 +174,18 @@ export class Emitter {
         await Promise.all(this.inflight);
       }
     }
-    // Only an enabled emitter queues, and --telemetry enable wins for the whole chain: the
-    // background flusher must not read a TELEMETRY_ENABLED=false the flag overrode.
-    if (this.undelivered > 0 && this.warned.size === 0)
-      handOff(this.outbox.dir, { TELEMETRY_ENABLED: "true" });
+    if (!this.consent.enabled || this.misconfigured || this.options.dryRun || this.settings.debug) return;
+    // Ours, or older events a previous run left behind: the background flusher takes them.
+    // Only an enabled emitter gets here, and --telemetry enable wins for the whole chain: the
+    // flusher must not read a TELEMETRY_ENABLED=false that the flag overrode.
+    let waiting = this.queued;
+    if (!waiting) {
+      try {
+        waiting = this.outbox.pending().length > 0;
+      } catch {
+        waiting = false;
+      }
+    }
+    if (waiting) handOff(this.outbox.dir, { TELEMETRY_ENABLED: "true" });
   }
 }

@@ -1,7 +1,7 @@
 // Flusher: drains the outbox — oldest first, N deliveries at a time, each event claimed by
 // exactly one process — and the background hand-off that lets a command return at once while
 // its events are delivered by a detached process (one per outbox at a time, via a lock file).
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { explicitlyDisabled } from "./consent.ts";
 import {
@@ -127,6 +127,8 @@ export function addCounts(a: DrainCounts, b: DrainCounts): DrainCounts {
 /** The hidden argument that turns any pk3s binary into a background flusher. */
 export const BACKGROUND_FLUSH_ARG = "__pk3s-background-flush";
 const LOCK_NAME = "flusher.lock";
+/** A background flusher refreshes its lock after every pass; one this old is abandoned. */
+export const LOCK_LEASE_MS = 15 * 60_000;
 
 /** The current program, as argv, whether compiled (`dist/pk3s-*`) or run by Bun from source. */
 export function selfCommand(): string[] {
@@ -135,9 +137,13 @@ export function selfCommand(): string[] {
 }
 
 /** Pid of the live background flusher of this outbox, or null. */
-export function lockHolder(outboxDir: string): number | null {
+export function lockHolder(outboxDir: string, now = Date.now()): number | null {
   try {
-    const pid = Number(readFileSync(join(outboxDir, LOCK_NAME), "utf8").trim());
+    const path = join(outboxDir, LOCK_NAME);
+    const pid = Number(readFileSync(path, "utf8").trim());
+    // A lock older than the lease is stale even if its pid is alive: the pid may have been
+    // reused by an unrelated process after the flusher was killed.
+    if (now - statSync(path).mtimeMs > LOCK_LEASE_MS) return null;
     return processAlive(pid) ? pid : null;
   } catch {
     return null;
@@ -163,6 +169,15 @@ function tryLock(outboxDir: string): boolean {
     }
   }
   return false;
+}
+
+function refreshLock(outboxDir: string): void {
+  try {
+    const now = new Date();
+    utimesSync(join(outboxDir, LOCK_NAME), now, now);
+  } catch {
+    // gone: the next pass re-checks
+  }
 }
 
 function unlock(outboxDir: string): void {
@@ -208,6 +223,7 @@ export async function backgroundFlush(
   while (tryLock(outbox.dir)) {
     try {
       for (;;) {
+        refreshLock(outbox.dir);
         const counts = await drain(outbox, config, { concurrency: DEFAULT_CONCURRENCY, log, skip: tried });
         total = addCounts(total, counts);
         if (counts.delivered + counts.kept + counts.rejected + counts.quarantined === 0) break;

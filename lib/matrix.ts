@@ -19,7 +19,7 @@ import { recordName } from "./names.ts";
 import { type RunnerContext, runScenario, type ScenarioOutcome, type ScenarioSpec } from "./runner.ts";
 
 /** What a matrix needs: a runner context minus the command (each scenario is run-scenario). */
-export type MatrixContext = Omit<RunnerContext, "command">;
+export type MatrixContext = Omit<RunnerContext, "command" | "endsCommand">;
 
 export interface MatrixOptions {
   level: TestLevel;
@@ -67,7 +67,7 @@ export async function runMatrix(
       try {
         const outcome = await runScenario(
           spec,
-          { ...ctx, correlation, command: "run-scenario" },
+          { ...ctx, correlation, command: "run-scenario", endsCommand: false },
           { stream: options.level === "live" && options.jobs === 1, signal: stopAll.signal },
         );
         outcomes[index] = outcome;
@@ -157,12 +157,16 @@ export async function runMatrix(
     `${ctx.correlation.runId}-summary.json`,
     ctx.env,
   );
-  ctx.emitter.emit({
-    ...base,
-    name: "infra.command.completed",
-    result: result === "pass" ? "success" : result === "skip" ? "skipped" : "failed",
-    durationMs: finished.getTime() - started.getTime(),
-  });
+  ctx.emitter.emit(
+    {
+      ...base,
+      name: "infra.command.completed",
+      result: result === "pass" ? "success" : result === "skip" ? "skipped" : "failed",
+      durationMs: finished.getTime() - started.getTime(),
+    },
+    ctx.correlation,
+    { final: true }, // the matrix ends right after: queued for the background flusher
+  );
   // The guarded summary: JUnit and the step summary are rendered from it.
   return {
     summary: written.value,

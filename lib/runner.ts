@@ -49,6 +49,12 @@ export interface RunnerContext {
   env: Record<string, string | undefined>;
   /** The command reported in events: run-scenario (also under a matrix). */
   command: string;
+  /**
+   * This scenario's completion is the last thing its command does (pk3s-run-scenario): its
+   * completed event is only queued. Under a matrix, the scenarios after it give an inline
+   * delivery time to finish.
+   */
+  endsCommand: boolean;
 }
 
 export interface RunIo {
@@ -294,6 +300,7 @@ export async function runScenario(
       durationMs: durationSeconds * 1000,
     },
     ctx.correlation,
+    { final: ctx.endsCommand },
   );
   return {
     name: written.scenario,

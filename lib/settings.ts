@@ -5,6 +5,8 @@
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as v from "valibot";
+import { guardValue } from "./guard.ts";
+import { identifiersFor } from "./names.ts";
 import { sanitize } from "./privacy.ts";
 import { DEFAULT_USER_AGENT } from "./version.ts";
 
@@ -177,12 +179,18 @@ const TEXT_FIELDS = {
   },
 } satisfies Record<string, Field<string>>;
 
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * An id we may record: 1-128 of [A-Za-z0-9._:-], and nothing the sanitiser would take for a
- * host, address or account (it may only have recognised UUIDs in it).
+ * An id we may record: 1-128 of [A-Za-z0-9._:-], nothing the sanitiser would take for a host,
+ * address or account (it may only have recognised UUIDs in it), and none of this machine's own
+ * identifiers (a session id "mybox-42" on host mybox). UUIDs — our ids and the CLI's — are
+ * opaque as they are.
  */
 export function isOpaqueId(value: string): boolean {
-  return ID_PATTERN.test(value) && !/<(?!id>)[a-z-]+>/.test(sanitize(value));
+  if (!ID_PATTERN.test(value)) return false;
+  if (UUID_SHAPE.test(value)) return true;
+  return !/<(?!id>)[a-z-]+>/.test(sanitize(value)) && guardValue(value, identifiersFor([value])).hits === 0;
 }
 
 function parseId(env: Env, name: PropagatedVariable, warnings: string[], instead: string): string | null {

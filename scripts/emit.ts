@@ -4,7 +4,7 @@
 import * as v from "valibot";
 import { intOption, parseCli, runMain, UsageError } from "../lib/cli.ts";
 import { readSettings, resolveExecutionConsent } from "../lib/context.ts";
-import { correlate } from "../lib/correlation.ts";
+import { correlate, newId } from "../lib/correlation.ts";
 import { Emitter } from "../lib/emitter.ts";
 import { COMMAND_RESULTS, type CommandResult, describeIssues, LEVELS, type TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
@@ -68,9 +68,29 @@ async function main(argv: string[], log: Logger): Promise<number> {
   // pk3s-emit is never a root: it never asks (unset and non-interactive means off).
   const consent = await resolveExecutionConsent(values.telemetry, settings, { log });
 
+  // The run this call speaks for: --run-id, else TELEMETRY_RUN_ID (when it is an opaque id).
+  const optionRunId = values["run-id"]?.trim();
+  if (optionRunId !== undefined && !isOpaqueId(optionRunId)) {
+    throw new UsageError("--run-id must be an opaque id (letters, digits, ._:-; no host or address)");
+  }
+  const envRunId = process.env.TELEMETRY_RUN_ID?.trim();
+  if (!optionRunId && envRunId && !isOpaqueId(envRunId)) {
+    log.warn(
+      "TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address); using a new run id",
+    );
+  }
+  const callerRunId = optionRunId || (envRunId && isOpaqueId(envRunId) ? envRunId : undefined);
+
   if (subject === "env") {
     const format = oneOf<EnvFormat>("format", values.format, ["shell", "dotenv", "json"]) ?? "shell";
-    const set = propagatedSet(settings, consent, correlate(settings));
+    // A remote Core bootstrap's parent is the run that forwards the context: the caller's own
+    // run id when given, else the parent this process received (a scenario's make gets the
+    // scenario's run id as TELEMETRY_PARENT_RUN_ID), never a fresh id nothing else records.
+    const set = propagatedSet(settings, consent, {
+      sessionId: settings.sessionId ?? newId(),
+      runId: callerRunId ?? settings.parentRunId ?? "",
+      parentRunId: null,
+    });
     process.stdout.write(formatPropagated(set, format, values["include-token"] === true));
     return 0;
   }
@@ -82,34 +102,21 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const durationMs = intOption("duration-ms", values["duration-ms"], 0, 31 * 24 * 3600 * 1000);
 
   const correlation = correlate(settings);
-  const optionRunId = values["run-id"]?.trim();
-  if (optionRunId !== undefined && !isOpaqueId(optionRunId)) {
-    throw new UsageError("--run-id must be an opaque id (letters, digits, ._:-; no host or address)");
-  }
-  const envRunId = process.env.TELEMETRY_RUN_ID?.trim();
-  if (!optionRunId && envRunId && !isOpaqueId(envRunId)) {
-    log.warn(
-      "TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address); using a new run id",
-    );
-  }
-  const runId = optionRunId || (envRunId && isOpaqueId(envRunId) ? envRunId : undefined);
-  if (runId) correlation.runId = runId;
+  if (callerRunId) correlation.runId = callerRunId;
 
   const emitter = new Emitter(settings, consent, correlation, { dryRun: values["dry-run"] === true, log });
   if (!emitter.enabled) {
     if (values["dry-run"]) log.info(`telemetry is disabled (${consent.reason}): nothing would be sent`);
     return 0;
   }
-  emitter.warmUp();
   try {
-    emitter.emit({
-      name: subject,
-      command: values.command,
-      result,
-      scenario: values.scenario,
-      level,
-      durationMs,
-    });
+    // The command ends right after: queue only, the background flusher delivers (an inline
+    // attempt cut off by the exit would be sent twice).
+    emitter.emit(
+      { name: subject, command: values.command, result, scenario: values.scenario, level, durationMs },
+      correlation,
+      { final: true },
+    );
   } catch (error) {
     if (error instanceof v.ValiError) {
       const problems = describeIssues(error.issues);

@@ -104,6 +104,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
       artifactsDir: prepareArtifactsDir(),
       env: process.env,
       command: "run-scenario",
+      endsCommand: true,
     },
     { stream: level === "live", signal: abort.signal },
   );

@@ -199,7 +199,8 @@ describe("the canary token", () => {
     outputs.push(flushed);
     expect(counts(flushed.stdout)).toMatchObject({ delivered: 1 });
     expect(dirs.list("pending")).toEqual([]);
-    expect(receiver.requests.length).toBeGreaterThanOrEqual(3);
+    // the background flusher's held attempt, then the flush's delivery
+    expect(receiver.requests.length).toBeGreaterThanOrEqual(2);
 
     assertNoLeak(dirs, outputs, receiver.requests);
     assertNoIdentityInOutbox(dirs);

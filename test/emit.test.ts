@@ -240,7 +240,7 @@ describe("disabled", () => {
 });
 
 describe("an endpoint that never answers", () => {
-  test("emit returns while the server still holds the request; the event is durable and delivered later", async () => {
+  test("emit returns at once, the background flusher's request is held, the event is durable and delivered later", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ hang: true });
     // Default timeouts: one attempt alone may take 10 s, three of them 30 s.
@@ -249,17 +249,17 @@ describe("an endpoint that never answers", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(result.ms).toBeLessThan(5_000);
-    expect(receiver.requests.length).toBeGreaterThanOrEqual(1);
+    // pk3s-emit only queues; the background flusher it started makes the request.
+    await waitFor(() => receiver.requests.length >= 1, 5_000, "the background attempt");
     expect(receiver.holding).toBe(receiver.requests.length); // not a single answer yet
     const id = parseEvent(receiver.requests[0]?.body ?? "").event_id;
     const queued = await queuedFile(dirs, id);
     expect(parseEvent(queued).event_id).toBe(id);
 
-    // The background flusher took over and is now stuck on the endpoint too: kill it (no
-    // waiting 30 s), which leaves its claim behind, then make the endpoint answer and flush.
+    // The background flusher is stuck on the endpoint: kill it (no waiting 30 s), which leaves
+    // its claim behind, then make the endpoint answer and flush.
     await waitFor(() => lockPid(dirs.outbox) !== null, 5_000, "a background flusher");
     const flusher = lockPid(dirs.outbox) as number;
-    await waitFor(() => receiver.requests.length >= 2, 5_000, "the background attempt");
     process.kill(flusher, "SIGKILL");
     await waitFor(() => !running(flusher), 5_000, "the background flusher to die");
     receiver.behave({ statuses: [202] });
@@ -276,29 +276,68 @@ describe("an endpoint that never answers", () => {
   });
 });
 
+describe("delivery without duplicates, and no event left behind", () => {
+  test("an endpoint slower than the settle budget gets each event exactly once", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver({ delayMs: 150 });
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
+    for (let i = 0; i < 3; i++) expect((await run("emit", STARTED, env)).code).toBe(0);
+    await settled(dirs);
+    await Bun.sleep(300); // anything still in flight would show up now
+    const ids = receiver.requests.map((r) => parseEvent(r.body).event_id);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  test("events an earlier run left queued go out with the next emit", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const deadUrl = `http://127.0.0.1:${closed.port}/telemetry`;
+    closed.stop(true);
+    const dead = baseEnv(dirs, {
+      TELEMETRY_ENABLED: "true",
+      TELEMETRY_ENDPOINT: deadUrl,
+      TELEMETRY_CONNECT_TIMEOUT_SECONDS: "0.2",
+    });
+    for (let i = 0; i < 2; i++) expect((await run("emit", STARTED, dead)).code).toBe(0);
+    await waitFor(
+      () => lockPid(dirs.outbox) === null || !running(lockPid(dirs.outbox) as number),
+      10_000,
+      "idle",
+    );
+    expect(dirs.list("pending")).toHaveLength(2);
+
+    const live = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
+    expect((await run("emit", COMPLETED, live)).code).toBe(0);
+    await settled(dirs);
+    expect(receiver.requests).toHaveLength(3);
+  });
+});
+
 describe("a background flusher that died", () => {
   test("killed while holding the lock (left unreaped), it does not block the next hand-off", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ hang: true });
     const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
     expect((await run("emit", STARTED, env)).code).toBe(0);
+    await waitFor(() => receiver.requests.length >= 1, 5_000, "the background attempt");
     const firstId = parseEvent(receiver.requests[0]?.body ?? "").event_id;
     await waitFor(() => lockPid(dirs.outbox) !== null, 5_000, "a background flusher");
     const dead = lockPid(dirs.outbox) as number;
-    await waitFor(() => receiver.requests.length >= 2, 5_000, "the background attempt");
     process.kill(dead, "SIGKILL");
     await waitFor(() => !running(dead), 5_000, "the background flusher to die");
     expect(lockPid(dirs.outbox)).toBe(dead); // its lock and its claim are left behind
     expect(dirs.list("claimed")).toHaveLength(1);
 
-    // The next emit's inline attempt fails once, so it hands off again: a new flusher must start
-    // and deliver both its own event and the dead flusher's claim.
+    // The next emit hands off again: a new flusher must start (the dead one's lock does not
+    // stop it) and deliver both its own event and the dead flusher's claim.
     receiver.release();
     const seen = receiver.requests.length;
-    receiver.behave({ behaviour: (_r, i) => ({ status: i === seen ? 503 : 202 }) });
+    receiver.behave({ statuses: [202] });
     expect((await run("emit", COMPLETED, env)).code).toBe(0);
     await settled(dirs);
-    const delivered = receiver.requests.slice(seen + 1).map((r) => parseEvent(r.body));
+    const delivered = receiver.requests.slice(seen).map((r) => parseEvent(r.body));
     expect(delivered.map((e) => e.event_id)).toContain(firstId);
     expect(delivered.map((e) => e.event_name)).toContain("infra.command.completed");
   });
@@ -408,8 +447,9 @@ describe("pk3s-emit env", () => {
   const NAMES = 12; // the thirteen minus the token
 
   function checkSet(set: Record<string, string>, withToken: boolean) {
+    // The remote Core's parent is the run that forwards the context: TELEMETRY_RUN_ID here.
     const parent = set.TELEMETRY_PARENT_RUN_ID ?? "";
-    expect(parent).toMatch(UUID);
+    expect(parent).toBe("run-of-this-execution");
     const { TELEMETRY_PARENT_RUN_ID: _p, TELEMETRY_BEARER_TOKEN: token, ...rest } = set;
     expect(rest).toEqual(expected());
     if (withToken) expect(token).toBe(TOKEN);
@@ -418,17 +458,25 @@ describe("pk3s-emit env", () => {
     return parent;
   }
 
-  test("--format json: the twelve variables, a fresh parent run id, no token", async () => {
+  test("--format json: the twelve variables, the caller's run as parent, no token", async () => {
     const dirs = scope.dirs();
     const first = await run("emit", ["env", "--format", "json"], envFor(dirs));
-    const second = await run("emit", ["env", "--format", "json"], envFor(dirs));
     expect(first.code).toBe(0);
     expect(first.stderr).toBe("");
     expect(first.stdout).not.toContain(TOKEN);
-    const a = checkSet(JSON.parse(first.stdout), false);
-    const b = checkSet(JSON.parse(second.stdout), false);
-    expect(a).not.toBe(b);
+    checkSet(JSON.parse(first.stdout), false);
     expect(existsSync(resolve(REPO, "nonexistent-relative-outbox"))).toBe(false);
+  });
+
+  test("without a run id of its own, the parent it received is passed on (a scenario's make)", async () => {
+    const dirs = scope.dirs();
+    const env = { ...envFor(dirs), TELEMETRY_RUN_ID: "" };
+    const set = JSON.parse((await run("emit", ["env", "--format", "json"], env)).stdout);
+    expect(set.TELEMETRY_PARENT_RUN_ID).toBe("cli-parent-1");
+    const flagged = JSON.parse(
+      (await run("emit", ["env", "--format", "json", "--run-id", "r-7"], env)).stdout,
+    );
+    expect(flagged.TELEMETRY_PARENT_RUN_ID).toBe("r-7");
   });
 
   test("--format json --include-token adds the token (and only then)", async () => {

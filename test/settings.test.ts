@@ -141,3 +141,27 @@ describe("parseSettings: inherited ids must be opaque", () => {
     expect(parseSettings({ TELEMETRY_PARENT_RUN_ID: id }).settings.parentRunId).toBe(id);
   });
 });
+
+describe("inherited ids naming this machine are refused (a real process, canaries in its env)", () => {
+  test("a session id made of the host name, a parent id made of the user name", () => {
+    const out = Bun.spawnSync([process.execPath, "scripts/emit.ts", "env", "--format", "json"], {
+      cwd: `${import.meta.dir}/..`,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: "/tmp",
+        HOSTNAME: "canaryboxzq9",
+        USER: "zorkuserzq9",
+        TELEMETRY_OUTBOX_DIR: "/tmp/pk3s-settings-test-outbox",
+        TELEMETRY_SESSION_ID: "canaryboxzq9-4242",
+        TELEMETRY_PARENT_RUN_ID: "zorkuserzq9-run",
+      },
+    });
+    const set = JSON.parse(out.stdout.toString()) as Record<string, string>;
+    expect(set.TELEMETRY_SESSION_ID).not.toContain("canaryboxzq9");
+    expect(set.TELEMETRY_PARENT_RUN_ID).not.toContain("zorkuserzq9");
+    const stderr = out.stderr.toString();
+    expect(stderr).toContain("TELEMETRY_SESSION_ID");
+    expect(stderr).toContain("TELEMETRY_PARENT_RUN_ID");
+    expect(stderr).not.toContain("canaryboxzq9");
+  });
+});
