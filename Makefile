@@ -99,9 +99,13 @@ schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas
 
 build: $(BINARIES) ## Compile every script into a standalone binary dist/pk3s-<script>
 
+# pk3s-emit lives a few milliseconds: JIT tiering later than normal saves start-up work there.
+dist/pk3s-emit: COMPILE_FLAGS := --compile-jit-policy=100
+
 dist/pk3s-%: scripts/%.ts $(SOURCES) $(DEPS) Makefile
 	@mkdir -p dist
-	"$(BUN)" build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig "$<" --outfile "$@"
+	"$(BUN)" build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv \
+		--no-compile-autoload-bunfig $(COMPILE_FLAGS) "$<" --outfile "$@"
 
 bench: build ## Print performance figures (medians) against same-run baselines
 	@for f in bench/*.bench.ts; do "$(BUN)" "$$f" || exit 1; done
