@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import * as v from "valibot";
 import type { CiInfo } from "./ci.ts";
 import { ID, LEVELS, UTC_TIMESTAMP } from "./event.ts";
-import { guardValue, machineIdentifiers } from "./guard.ts";
+import { guardText, guardValue, machineIdentifiers } from "./guard.ts";
 import { writeAtomic } from "./outbox.ts";
 import { sanitize } from "./privacy.ts";
 import type { Settings } from "./settings.ts";
@@ -234,14 +234,19 @@ export function writeArtifact<S extends v.GenericSchema>(
   relativePath: string,
   env: Record<string, string | undefined> = process.env,
 ): { path: string; value: v.InferOutput<S> } {
-  const guarded = guardValue(value, machineIdentifiers(env)).value;
-  const parsed = v.safeParse(schema, guarded);
-  if (!parsed.success) {
+  const ids = machineIdentifiers(env);
+  const validated = (candidate: unknown) => {
+    const parsed = v.safeParse(schema, candidate);
+    if (parsed.success) return parsed.output;
     const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(root)"}: ${i.message}`).join("; ");
     throw new ArtifactError(`refusing to write ${relativePath}: ${problems}`);
-  }
+  };
+  let output = validated(guardValue(value, ids).value);
+  // The last look, at the very text to be written (escaped forms included): normally a no-op.
+  const scanned = guardText(`${JSON.stringify(output, null, 2)}\n`, ids);
+  if (scanned.hits > 0) output = validated(JSON.parse(scanned.text));
   const path = join(dir, relativePath);
   mkdirSync(join(path, ".."), { recursive: true });
-  writeAtomic(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(parsed.output, null, 2)}\n`, 0o644);
-  return { path, value: parsed.output };
+  writeAtomic(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(output, null, 2)}\n`, 0o644);
+  return { path, value: output };
 }

@@ -1,4 +1,5 @@
-// Bool: the one reading of yes/no words used by consent and DO_NOT_TRACK.
+// Bool: the one reading of yes/no words — TELEMETRY_ENABLED (parseBool), and the on-when-set
+// switches DO_NOT_TRACK and TELEMETRY_DEBUG (switchedOn).
 
 const TRUE_WORDS = new Set(["true", "1", "yes", "on"]);
 const FALSE_WORDS = new Set(["false", "0", "no", "off"]);
@@ -11,4 +12,11 @@ export function parseBool(raw: string | undefined): boolean | null | "invalid" {
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   return "invalid";
+}
+
+/** A switch that is on when set to anything but empty or a "no" word (0, false, no, off). */
+export function switchedOn(raw: string | undefined): boolean {
+  if (raw === undefined) return false;
+  const word = raw.trim().toLowerCase();
+  return word !== "" && !FALSE_WORDS.has(word);
 }

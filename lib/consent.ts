@@ -1,7 +1,7 @@
 // Consent: the pure resolution of SPEC §2. Given the --telemetry flag, the environment and
 // whether the run is interactive, it decides on/off, or that the operator must be asked once.
 // The prompt itself lives in prompt.ts; this file does no I/O.
-import { parseBool } from "./bool.ts";
+import { parseBool, switchedOn } from "./bool.ts";
 
 export type TelemetryFlag = "enable" | "disable";
 
@@ -25,11 +25,9 @@ export type ConsentDecision =
   | { ask: false; consent: Consent; warning?: string }
   | { ask: true; warning?: string };
 
-/** DO_NOT_TRACK counts when non-empty and not 0/false (ecosystem convention). */
+/** DO_NOT_TRACK counts when non-empty and not 0/false (ecosystem convention; also not no/off). */
 export function doNotTrackSet(raw: string | undefined): boolean {
-  if (raw === undefined) return false;
-  const word = raw.trim().toLowerCase();
-  return word !== "" && word !== "0" && word !== "false";
+  return switchedOn(raw);
 }
 
 export function resolveConsent(input: ConsentInput): ConsentDecision {

@@ -62,14 +62,13 @@
 //     "failed" …) names a user or a machine: "user alice not in sudoers" → "user <user> not …".
 //
 // Layout: this module is the sanitiser's public face — sanitize(), sanitizeName(),
-// sanitizeDeep(), the plain-words shortcut and the placeholders. The word lists, the regexes and
+// the plain-words shortcut and the placeholders. The word lists, the regexes and
 // the rule pipeline above live in privacy-rules.ts, loaded on first use (a synchronous require(),
 // which the bundler keeps lazy): a command whose strings are all plain words (pk3s-emit's names)
 // never builds them.
 
 /** Every placeholder sanitize() can produce. */
 import type * as Rules from "./privacy-rules.ts";
-import { mapDeep } from "./walk.ts";
 
 export const PLACEHOLDERS = [
   "<ip>",
@@ -189,23 +188,4 @@ function reduceName(text: string): string {
     .replace(/[^A-Za-z0-9._-]+/g, "-")
     .slice(0, NAME_MAX)
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
-}
-
-export interface SanitizeDeepOptions extends SanitizeOptions {
-  /** "keep" (default): object keys are schema field names and stay as they are.
-   * "name": keys are data (a record keyed by scenario name) and pass sanitizeName(). When two
-   * keys reduce to the same name, the later entry wins. */
-  keys?: "keep" | "name";
-}
-
-/**
- * A deep copy of `value` with sanitize() applied to every string (in arrays and plain objects,
- * at any depth). Numbers, booleans, null and undefined are copied; other objects (Date, Map …)
- * are returned as they are. Shared and cyclic references are preserved.
- */
-export function sanitizeDeep<T>(value: T, options: SanitizeDeepOptions = {}): T {
-  return mapDeep(value, {
-    string: (text) => sanitize(text, options),
-    ...(options.keys === "name" ? { key: sanitizeName } : {}),
-  });
 }

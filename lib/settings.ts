@@ -5,6 +5,7 @@
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as v from "valibot";
+import { switchedOn } from "./bool.ts";
 import { guardValue } from "./guard.ts";
 import { identifiersFor } from "./names.ts";
 import { sanitize } from "./privacy.ts";
@@ -270,13 +271,7 @@ export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsRe
     userAgent: parseField(env, TEXT_FIELDS.userAgent, warnings),
     sessionId: parseId(env, "TELEMETRY_SESSION_ID", warnings, "a new session is started"),
     parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings, "no parent run is recorded"),
-    debug: parseDebug(env.TELEMETRY_DEBUG),
+    debug: switchedOn(env.TELEMETRY_DEBUG),
   };
   return { settings, warnings };
-}
-
-function parseDebug(raw: string | undefined): boolean {
-  if (raw === undefined) return false;
-  const word = raw.trim().toLowerCase();
-  return word !== "" && word !== "0" && word !== "false" && word !== "no" && word !== "off";
 }

@@ -1,5 +1,5 @@
 // Walk: a deep copy of JSON-like data with its strings (and optionally keys and numbers)
-// mapped — the one traversal behind sanitizeDeep (privacy.ts) and guardValue (guard.ts).
+// mapped — the traversal behind guardValue (guard.ts).
 // Arrays and plain objects are copied; other objects (Date, Map …) are kept as they are; shared
 // and cyclic references are preserved; a "__proto__" key stays a plain data property.
 

@@ -10,7 +10,6 @@ import {
   isPlainWords,
   PLACEHOLDERS,
   sanitize,
-  sanitizeDeep,
   sanitizeFully,
   sanitizeName,
 } from "../lib/privacy.ts";
@@ -566,43 +565,6 @@ describe("sanitizeName", () => {
 
   test("a long name is cut to 64", () => {
     expect(sanitizeName("a".repeat(100))).toBe("a".repeat(64));
-  });
-});
-
-describe("sanitizeDeep", () => {
-  test("sanitises every string at any depth and keeps other values", () => {
-    const input = {
-      skip_reason: "ssh ubuntu@10.20.30.40 failed",
-      nested: { list: ["/home/alice/x", 3, true, null, { deep: "db01.local" }] },
-      count: 7,
-      when: undefined as string | undefined,
-    };
-    const out = sanitizeDeep(input);
-    expect(out).toEqual({
-      skip_reason: "ssh <ssh-target> failed",
-      nested: { list: ["<path>", 3, true, null, { deep: "<host>" }] },
-      count: 7,
-      when: undefined,
-    });
-    expect(input.skip_reason).toBe("ssh ubuntu@10.20.30.40 failed"); // a copy, not in place
-  });
-
-  test("keys are kept by default and reduced to names on request", () => {
-    const input = { "node-a.corp.example.com": "x", plain_key: "/tmp/foo" };
-    expect(Object.keys(sanitizeDeep(input))).toEqual(["node-a.corp.example.com", "plain_key"]);
-    expect(sanitizeDeep<unknown>(input, { keys: "name" })).toEqual({ host: "x", plain_key: "<path>" });
-  });
-
-  test("passes the length cap through and handles cycles", () => {
-    const input: { text: string; self?: unknown } = { text: "z".repeat(50) };
-    input.self = input;
-    const out = sanitizeDeep(input, { maxLength: 10 });
-    expect(out.text).toBe(`${"z".repeat(10)}${ELLIPSIS}`);
-    expect(out.self).toBe(out);
-  });
-
-  test("a top-level string works too", () => {
-    expect(sanitizeDeep("ip 10.0.0.1")).toBe("ip <ip>");
   });
 });
 
