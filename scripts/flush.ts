@@ -38,8 +38,9 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const outbox = new Outbox(settings.outboxDir);
   const counts = { ...zeroCounts(), purged: 0 };
   const report = () => {
+    const { purged, ...drained } = counts;
     const line = values.json
-      ? JSON.stringify(counts)
+      ? JSON.stringify(values.purge ? counts : drained)
       : `delivered=${counts.delivered} kept=${counts.kept} rejected=${counts.rejected} quarantined=${counts.quarantined}${values.purge ? ` purged=${counts.purged}` : ""}`;
     process.stdout.write(`${line}\n`);
   };

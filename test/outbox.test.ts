@@ -238,7 +238,7 @@ describe("modes and options", () => {
     );
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout);
-    expect(parsed).toMatchObject({ delivered: 2, kept: 0, rejected: 1, quarantined: 0 });
+    expect(parsed).toEqual({ delivered: 2, kept: 0, rejected: 1, quarantined: 0 });
   });
 
   test("--concurrency must be a whole number (usage error, exit 2)", async () => {
