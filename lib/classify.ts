@@ -2,8 +2,8 @@
 //   exit 0 → pass; a "[SKIP] ..." line, or exit code 3 → skip; anything else → fail.
 // The skip reason is the first [SKIP] line with the prefix and "<scenario> <target>" removed.
 // The runner starts make, and make exits 2 whatever its recipe exited with: a recipe's exit 3
-// reaches us as make's error line ("make: *** [Makefile:2: t] Error 3"), read here: the one of
-// the deepest make (a nested $(MAKE) reports its recipe's code, the outer one only 2), in any
+// reaches us as make's error line ("make: *** [Makefile:2: t] Error 3"), read here: the line that
+// stopped make, followed down through nested $(MAKE)s (the outer one only says 2), in any
 // language ("Fehler 3" too: only the shape of the line is matched).
 
 export type ScenarioResult = "pass" | "skip" | "fail";
@@ -21,18 +21,26 @@ const SKIP_LINE = /^\s*\[SKIP\]\s*(.*)$/;
 const MAKE_ERROR = /^\S*make(?:\[(\d+)\])?: \*\*\* \[[^\]\n]*\] \S+ (\d+)\s*$/gm;
 const MAKE_EXIT_CODE = 2;
 
-/** The exit code the deepest make reported for the recipe that stopped it, or null. */
+/**
+ * The exit code of the recipe that stopped make: the last "***" line is the one that stopped
+ * it; when that says 2 (a sub-make failed), follow the chain of sub-make lines just before it,
+ * one level deeper each, to the recipe at its bottom. Earlier lines (an ignored "-$(MAKE)", a
+ * "make -k" that went on) are not part of that chain.
+ */
 export function recipeExitCode(output: string): number | null {
-  let code: number | null = null;
-  let depth = -1;
-  for (const match of output.replace(ANSI, "").matchAll(MAKE_ERROR)) {
-    const level = match[1] === undefined ? 0 : Number(match[1]);
-    if (level >= depth) {
-      depth = level;
-      code = Number(match[2]);
-    }
+  const lines = [...output.replace(ANSI, "").matchAll(MAKE_ERROR)].map((match) => ({
+    depth: match[1] === undefined ? 0 : Number(match[1]),
+    code: Number(match[2]),
+  }));
+  let i = lines.length - 1;
+  if (i < 0) return null;
+  while (i > 0) {
+    const current = lines[i] as { depth: number; code: number };
+    const before = lines[i - 1] as { depth: number; code: number };
+    if (current.code !== MAKE_EXIT_CODE || before.depth !== current.depth + 1) break;
+    i--;
   }
-  return code;
+  return (lines[i] as { code: number }).code;
 }
 
 /** The reason on the first [SKIP] line, or null when there is none. */

@@ -67,6 +67,13 @@ describe("recipeExitCode: make's report of the recipe that stopped it", () => {
     ["make[1]: *** [Makefile:5: inner] Error 3\nmake: *** [Makefile:2: outer] Error 2", 3],
     ["make[2]: *** [a] Error 3\nmake[1]: *** [b] Error 2\nmake: *** [c] Error 2", 3],
     ["all good", null],
+    // an ignored -$(MAKE) that exited 3, then the recipe failed with 1: a failure
+    [
+      "make[1]: *** [Makefile:1: check] Error 3\nmake: [Makefile:2: t] Error 2 (ignored)\nmake: *** [Makefile:2: t] Error 1",
+      1,
+    ],
+    // make -k: an earlier sub-make's 3 did not stop the run; the last line did, with 1
+    ["make[1]: *** [a] Error 3\nmake: *** [b] Error 1\nmake: Target 'all' not remade because of errors.", 1],
     ["echo make: *** not a report", null],
   ] as const)("%j → %p", (output, code) => expect(recipeExitCode(output)).toBe(code));
 
