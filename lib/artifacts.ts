@@ -221,6 +221,33 @@ function readClusterJson(
 
 export class ArtifactError extends Error {}
 
+/** Fields that hold correlation ids (and the manifest path made from one). */
+const ID_FIELDS = new Set(["run_id", "parent_run_id", "session_id", "manifest"]);
+
+/**
+ * A copy of `value` with every id field's string replaced by a token the guard cannot match
+ * ("\u0000id<n>\u0000"), and the function that puts the ids back into a (guarded) copy.
+ */
+function setIdsAside(value: unknown): { value: unknown; restore: (guarded: unknown) => unknown } {
+  const saved: string[] = [];
+  const walk = (node: unknown, swap: (key: string, text: string) => string): unknown => {
+    if (Array.isArray(node)) return node.map((item) => walk(item, swap));
+    if (node === null || typeof node !== "object") return node;
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(node)) {
+      copy[key] = typeof item === "string" && ID_FIELDS.has(key) ? swap(key, item) : walk(item, swap);
+    }
+    return copy;
+  };
+  const hidden = walk(value, (_key, text) => `\u0000id${saved.push(text) - 1}\u0000`);
+  const restore = (guarded: unknown) =>
+    walk(guarded, (_key, text) => {
+      const match = /^\u0000id(\d+)\u0000$/.exec(text);
+      return match ? (saved[Number(match[1])] as string) : text;
+    });
+  return { value: hidden, restore };
+}
+
 /**
  * Run the final guard for this machine's identifiers, validate the result against the schema,
  * and write it atomically (never half a file). Returns the path and the guarded value, which is
@@ -235,16 +262,20 @@ export function writeArtifact<S extends v.GenericSchema>(
   env: Record<string, string | undefined> = process.env,
 ): { path: string; value: v.InferOutput<S> } {
   const ids = machineIdentifiers(env);
+  // Correlation ids were checked when they were read or made (random UUIDs, or opaque ids the
+  // guard already cleared): the guard must not rewrite a UUID group that happens to spell a
+  // short host name ("cafe"). They are set aside while the guard runs, then put back.
+  const aside = setIdsAside(value);
   const validated = (candidate: unknown) => {
     const parsed = v.safeParse(schema, candidate);
     if (parsed.success) return parsed.output;
     const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(root)"}: ${i.message}`).join("; ");
     throw new ArtifactError(`refusing to write ${relativePath}: ${problems}`);
   };
-  let output = validated(guardValue(value, ids).value);
+  const guarded = guardValue(aside.value, ids).value;
   // The last look, at the very text to be written (escaped forms included): normally a no-op.
-  const scanned = guardText(`${JSON.stringify(output, null, 2)}\n`, ids);
-  if (scanned.hits > 0) output = validated(JSON.parse(scanned.text));
+  const scanned = guardText(`${JSON.stringify(guarded, null, 2)}\n`, ids);
+  const output = validated(aside.restore(scanned.hits > 0 ? JSON.parse(scanned.text) : guarded));
   const path = join(dir, relativePath);
   mkdirSync(join(path, ".."), { recursive: true });
   writeAtomic(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(output, null, 2)}\n`, 0o644);

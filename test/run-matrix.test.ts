@@ -831,3 +831,20 @@ describe("review fixes: derived reports, stale files, daemons, unusable artifact
       expect(sb.probed("ran")).toBeNull();
     }));
 });
+
+describe("correlation ids are not rewritten by the guard", () => {
+  test.concurrent("a host name that spells a UUID group (cafe) leaves the ids intact, reasons guarded", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("hexhost", allLevels(['@echo "[SKIP] cafe is not reachable today"; exit 3']));
+      const session = "01a21585-cafe-7000-8000-0123456789ab";
+      const r = await sb.run("run-matrix", ["static", "hexhost", "--scenarios-dir", sb.scenarios], {
+        HOSTNAME: "cafe",
+        TELEMETRY_SESSION_ID: session,
+      });
+      expect(r.code).toBe(0);
+      const { manifests, summaries } = sb.read();
+      expect(manifests[0]?.session_id).toBe(session);
+      expect(summaries[0]?.session_id).toBe(session);
+      expect(manifests[0]?.skip_reason).toBe("<host> is not reachable today");
+    }));
+});
