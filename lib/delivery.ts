@@ -30,6 +30,14 @@ const BACKOFF_CAP_MS = 4_000;
 const RETRY_STATUSES = [408, 429];
 for (let status = 500; status < 600; status++) RETRY_STATUSES.push(status);
 export const TOKEN_REFUSED = "refusing to send the bearer token over plain http to a non-loopback host";
+export const NO_ENDPOINT = "no endpoint configured";
+
+/** Why nothing can be sent with this configuration (before any connection), or null. */
+export function deliveryBlocked(config: Pick<DeliveryConfig, "endpoint" | "token">): string | null {
+  if (!config.endpoint) return NO_ENDPOINT;
+  if (!tokenAllowed(config.endpoint, config.token)) return TOKEN_REFUSED;
+  return null;
+}
 
 export type StatusClass = "delivered" | "retry" | "reject";
 
@@ -92,10 +100,8 @@ export async function deliver(
   options: DeliverOptions = {},
 ): Promise<Outcome> {
   let attempts = 0;
-  if (!config.endpoint) return { kind: "kept", reason: "no endpoint configured", attempts };
-  if (!tokenAllowed(config.endpoint, config.token)) {
-    return { kind: "kept", reason: TOKEN_REFUSED, attempts };
-  }
+  const blocked = deliveryBlocked(config);
+  if (blocked || !config.endpoint) return { kind: "kept", reason: blocked ?? NO_ENDPOINT, attempts };
   const requestMs = config.requestTimeoutSeconds * 1000;
   try {
     const response = await ofetch.raw(config.endpoint, {

@@ -7,7 +7,7 @@
 // detached background flusher. Disabled consent: nothing at all happens.
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
-import { deliver, requestHeaders } from "./delivery.ts";
+import { deliver, deliveryBlocked, requestHeaders } from "./delivery.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./flusher.ts";
 import type { Logger } from "./log.ts";
@@ -116,7 +116,10 @@ export class Emitter {
       return null;
     }
     if (options.final) {
-      this.queued = true;
+      // Queued for the background flusher — unless it could not send it either: then say why.
+      const blocked = deliveryBlocked(this.settings);
+      if (blocked) this.warnOnce(`${blocked}; the event stays queued`, true);
+      else this.queued = true;
       return event;
     }
     const task = this.deliverInline(name, event).finally(() => this.inflight.delete(task));

@@ -4,14 +4,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { explicitlyDisabled } from "./consent.ts";
-import {
-  type DeliveryConfig,
-  deliver,
-  RETRY_AFTER_CAP_MS,
-  reachable,
-  TOKEN_REFUSED,
-  tokenAllowed,
-} from "./delivery.ts";
+import { type DeliveryConfig, deliver, deliveryBlocked, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { isCode, Outbox, processAlive } from "./outbox.ts";
 import { parseSettings } from "./settings.ts";
@@ -58,15 +51,12 @@ export async function drain(
   for (const name of names) options.skip?.add(name);
   if (names.length === 0) return counts;
 
-  if (!config.endpoint) {
+  // Before any connection (the reachability probe included): no endpoint, or a token that
+  // must not leave in clear text, means nothing is sent.
+  const blocked = deliveryBlocked(config);
+  if (blocked || !config.endpoint) {
     counts.kept = names.length;
-    options.log.warn(`no usable endpoint: ${names.length} event(s) stay queued`);
-    return counts;
-  }
-  // Before any connection (the reachability probe included): the token must not leave in clear.
-  if (!tokenAllowed(config.endpoint, config.token)) {
-    counts.kept = names.length;
-    options.log.warn(`${names.length} event(s) kept for a later flush: ${TOKEN_REFUSED}`);
+    options.log.warn(`${names.length} event(s) kept for a later flush: ${blocked ?? "no endpoint"}`);
     return counts;
   }
   if (options.probe !== false && !(await reachable(config.endpoint, config.connectTimeoutSeconds))) {
@@ -180,9 +170,11 @@ function refreshLock(outboxDir: string): void {
   }
 }
 
+/** Remove the lock only if it is still ours (another flusher may have taken over a stale one). */
 function unlock(outboxDir: string): void {
+  const path = join(outboxDir, LOCK_NAME);
   try {
-    unlinkSync(join(outboxDir, LOCK_NAME));
+    if (Number(readFileSync(path, "utf8").trim()) === process.pid) unlinkSync(path);
   } catch {
     // already gone
   }
@@ -221,14 +213,17 @@ export async function backgroundFlush(
   const tried = new Set<string>();
   let total = zeroCounts();
   while (tryLock(outbox.dir)) {
+    // One pass may outlast the lease (many events, a hanging endpoint): refresh it meanwhile.
+    const keepAlive = setInterval(() => refreshLock(outbox.dir), LOCK_LEASE_MS / 3);
+    keepAlive.unref();
     try {
       for (;;) {
-        refreshLock(outbox.dir);
         const counts = await drain(outbox, config, { concurrency: DEFAULT_CONCURRENCY, log, skip: tried });
         total = addCounts(total, counts);
         if (counts.delivered + counts.kept + counts.rejected + counts.quarantined === 0) break;
       }
     } finally {
+      clearInterval(keepAlive);
       unlock(outbox.dir);
     }
     if (!outbox.pending().some((n) => !tried.has(n))) break;

@@ -199,7 +199,9 @@ function parseId(env: Env, name: PropagatedVariable, warnings: string[], instead
   if (raw === undefined || raw.trim() === "") return null;
   const value = raw.trim();
   if (isOpaqueId(value)) return value;
-  warnings.push(`${name} must be an opaque id of 1-128 letters, digits or ._:- characters; ${instead}`);
+  warnings.push(
+    `${name} must be an opaque id (1-128 letters, digits or ._:- characters, naming no host, user, address or account); ${instead}`,
+  );
   return null;
 }
 

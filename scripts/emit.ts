@@ -76,7 +76,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const envRunId = process.env.TELEMETRY_RUN_ID?.trim();
   if (!optionRunId && envRunId && !isOpaqueId(envRunId)) {
     log.warn(
-      "TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address); using a new run id",
+      "TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address); it is ignored",
     );
   }
   const callerRunId = optionRunId || (envRunId && isOpaqueId(envRunId) ? envRunId : undefined);

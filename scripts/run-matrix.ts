@@ -60,6 +60,7 @@ function specsFor(level: TestLevel, names: string[], scenariosDir: string | unde
 function progress(total: number, level: TestLevel, interactive: boolean) {
   const running = new Set<string>();
   let done = 0;
+  let stopped = false;
   const spin = interactive ? spinner() : null;
   const message = () =>
     `${level}: ${done}/${total} done${running.size ? ` — running ${[...running].join(", ")}` : ""}`;
@@ -79,6 +80,8 @@ function progress(total: number, level: TestLevel, interactive: boolean) {
       } else print();
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
       if (spin && done < total) spin.clear();
     },
   };
@@ -119,46 +122,51 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const streamed = level === "live" && jobs === 1;
   const interactive = isInteractive();
   const show = progress(specs.length, level, interactive && !streamed);
-  const result = await runMatrix(
-    specs,
-    { ...ctx, emitter, ci: detectCi(), artifactsDir: prepareArtifactsDir(), env: process.env },
-    {
-      level,
-      jobs,
-      signal: abort.signal,
-      onStart: (spec) => show.start(spec),
-      onDone: (outcome) =>
-        show.done(outcome, () => {
-          // Streamed output (sequential live) was shown as it happened: not shown twice.
-          if (outcome.result === "fail" && outcome.output && !outcome.interrupted && !streamed) {
-            const output = redactSecrets(outcome.output);
-            process.stderr.write(`----- ${outcome.name} ${outcome.target} output -----\n${output}`);
-            if (!output.endsWith("\n")) process.stderr.write("\n");
-          }
-          process.stdout.write(`${resultLine(outcome)}\n`);
-        }),
-    },
-  );
-  show.stop();
+  try {
+    const result = await runMatrix(
+      specs,
+      { ...ctx, emitter, ci: detectCi(), artifactsDir: prepareArtifactsDir(), env: process.env },
+      {
+        level,
+        jobs,
+        signal: abort.signal,
+        onStart: (spec) => show.start(spec),
+        onDone: (outcome) =>
+          show.done(outcome, () => {
+            // Streamed output (sequential live) was shown as it happened: not shown twice.
+            if (outcome.result === "fail" && outcome.output && !outcome.interrupted && !streamed) {
+              const output = redactSecrets(outcome.output);
+              process.stderr.write(`----- ${outcome.name} ${outcome.target} output -----\n${output}`);
+              if (!output.endsWith("\n")) process.stderr.write("\n");
+            }
+            process.stdout.write(`${resultLine(outcome)}\n`);
+          }),
+      },
+    );
+    show.stop();
 
-  if (values.junit) {
-    const file = resolve(values.junit);
-    mkdirSync(dirname(file), { recursive: true });
-    writeAtomic(`${file}.${process.pid}.tmp`, file, junitXml(result.summary), 0o644);
-  }
-  const stepSummary = process.env.GITHUB_STEP_SUMMARY?.trim();
-  if (stepSummary) {
-    try {
-      appendFileSync(stepSummary, markdownTable(result.summary));
-    } catch (error) {
-      log.warn(`could not append to GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
+    if (values.junit) {
+      const file = resolve(values.junit);
+      mkdirSync(dirname(file), { recursive: true });
+      writeAtomic(`${file}.${process.pid}.tmp`, file, junitXml(result.summary), 0o644);
     }
+    const stepSummary = process.env.GITHUB_STEP_SUMMARY?.trim();
+    if (stepSummary) {
+      try {
+        appendFileSync(stepSummary, markdownTable(result.summary));
+      } catch (error) {
+        log.warn(`could not append to GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
+      }
+    }
+    const shown = relative(process.cwd(), result.summaryPath);
+    process.stdout.write(summaryText(result.summary, shown.startsWith("..") ? result.summaryPath : shown));
+    if (result.interrupted) throw new ExitError("interrupted: the summary records what finished", 130);
+    return result.summary.result === "fail" ? 1 : 0;
+  } finally {
+    // Whatever happened, the spinner is cleared and what was queued goes to the background flusher.
+    show.stop();
+    await emitter.settle();
   }
-  const shown = relative(process.cwd(), result.summaryPath);
-  process.stdout.write(summaryText(result.summary, shown.startsWith("..") ? result.summaryPath : shown));
-  await emitter.settle();
-  if (result.interrupted) throw new ExitError("interrupted: the summary records what finished", 130);
-  return result.summary.result === "fail" ? 1 : 0;
 }
 
 if (import.meta.main) await runMain("pk3s-run-matrix", USAGE, main);

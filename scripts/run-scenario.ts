@@ -95,26 +95,30 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const onSignal = () => abort.abort();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const outcome = await runScenario(
-    spec,
-    {
-      ...ctx,
-      emitter,
-      ci: detectCi(),
-      artifactsDir: prepareArtifactsDir(),
-      env: process.env,
-      command: "run-scenario",
-      endsCommand: true,
-    },
-    { stream: level === "live", signal: abort.signal },
-  );
-  if (outcome.result === "fail" && outcome.output && level !== "live") {
-    process.stderr.write(redactSecrets(outcome.output));
+  try {
+    const outcome = await runScenario(
+      spec,
+      {
+        ...ctx,
+        emitter,
+        ci: detectCi(),
+        artifactsDir: prepareArtifactsDir(),
+        env: process.env,
+        command: "run-scenario",
+        endsCommand: true,
+      },
+      { stream: level === "live", signal: abort.signal },
+    );
+    if (outcome.result === "fail" && outcome.output && level !== "live") {
+      process.stderr.write(redactSecrets(outcome.output));
+    }
+    process.stdout.write(`${resultLine(outcome)}\n`);
+    if (outcome.interrupted) throw new ExitError("interrupted", 130);
+    return outcome.result === "fail" ? 1 : 0;
+  } finally {
+    // Whatever happened, what was queued goes to the background flusher.
+    await emitter.settle();
   }
-  process.stdout.write(`${resultLine(outcome)}\n`);
-  await emitter.settle();
-  if (outcome.interrupted) throw new ExitError("interrupted", 130);
-  return outcome.result === "fail" ? 1 : 0;
 }
 
 if (import.meta.main) await runMain("pk3s-run-scenario", USAGE, main);

@@ -160,9 +160,17 @@ describe("make test-clean", () => {
       writeFileSync(join(sb.artifacts, ".gitkeep"), "");
       // TEST_ARTIFACTS_DIR may be a directory with the operator's own files in it.
       writeFileSync(join(sb.artifacts, "notes.txt"), "mine");
+      writeFileSync(join(sb.artifacts, "quarterly-summary.json"), "{}");
+      writeFileSync(join(sb.artifacts, "infra-runs", "notes.txt"), "mine too");
       const r = await sb.make(["test-clean"]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("removed 3 test artifact(s)");
-      expect(readdirSync(sb.artifacts).sort()).toEqual([".gitkeep", "notes.txt"]);
+      expect(readdirSync(sb.artifacts).sort()).toEqual([
+        ".gitkeep",
+        "infra-runs",
+        "notes.txt",
+        "quarterly-summary.json",
+      ]);
+      expect(readdirSync(join(sb.artifacts, "infra-runs"))).toEqual(["notes.txt"]);
     }));
 });

@@ -449,7 +449,7 @@ describe("pk3s-flush against a loopback receiver", () => {
     queueEvents(dirs.outbox, 3);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: "" }));
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("no usable endpoint");
+    expect(result.stderr).toContain("kept for a later flush: no endpoint configured");
     expect(result.stderr).not.toContain("not reachable");
     expect(counts(result.stdout)).toMatchObject({ delivered: 0, kept: 3 });
     expect(dirs.list("pending")).toHaveLength(3);
@@ -461,7 +461,7 @@ describe("pk3s-flush against a loopback receiver", () => {
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: "ftp://x" }));
     expect(result.code).toBe(0);
     expect(linesWith(result.stderr, "TELEMETRY_ENDPOINT")).toHaveLength(1);
-    expect(result.stderr).toContain("no usable endpoint");
+    expect(result.stderr).toContain("kept for a later flush: no endpoint configured");
     // Falling back to the default https endpoint would have probed it (and failed: no network).
     expect(result.stderr).not.toContain("not reachable");
     expect(result.stderr).not.toContain("telemetry.productive-k3s.io");

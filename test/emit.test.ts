@@ -565,3 +565,25 @@ describe("usage errors: exit 2 naming the bad option", () => {
     expect(receiver.requests).toHaveLength(0);
   });
 });
+
+describe("nothing could send it: said once, no background flusher", () => {
+  test.each([
+    ["no endpoint", { TELEMETRY_ENDPOINT: "" }, "no endpoint configured"],
+    [
+      "a token over plain http to another host",
+      { TELEMETRY_ENDPOINT: "http://192.0.2.1:9/telemetry", TELEMETRY_BEARER_TOKEN: "tok-CANARY-blocked-1" },
+      "refusing to send the bearer token",
+    ],
+  ])("%s", async (_label, extra, message) => {
+    const dirs = scope.dirs();
+    const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", ...extra });
+    const result = await run("emit", STARTED, env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).not.toContain("tok-CANARY-blocked-1");
+    await Bun.sleep(200);
+    expect(lockPid(dirs.outbox)).toBeNull(); // no flusher was started for it
+    expect(dirs.list("pending")).toHaveLength(1); // kept, not lost
+  });
+});

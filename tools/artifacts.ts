@@ -64,17 +64,21 @@ function status(since: string | undefined): number {
 
 function clean(scenario: string | undefined): number {
   if (!scenario) {
-    // Only what pk3s writes: TEST_ARTIFACTS_DIR may point at a directory with other files in it.
+    // Only what pk3s writes (manifests, <run_id>-summary.json, leftover .tmp files):
+    // TEST_ARTIFACTS_DIR may point at a directory with other files in it.
     let removed = 0;
-    if (existsSync(runsDir)) {
-      removed += manifests().length;
-      rmSync(runsDir, { recursive: true, force: true });
-    }
-    for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
-      if (!entry.endsWith("-summary.json")) continue;
-      rmSync(join(dir, entry), { force: true });
-      removed++;
-    }
+    const ours = (dirPath: string, pattern: RegExp) => {
+      for (const entry of existsSync(dirPath) ? readdirSync(dirPath) : []) {
+        if (!pattern.test(entry)) continue;
+        rmSync(join(dirPath, entry), { force: true });
+        if (!entry.endsWith(".tmp")) removed++;
+      }
+    };
+    // Run ids are always UUIDs made by pk3s: files named otherwise are someone else's.
+    const uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    ours(runsDir, new RegExp(`^${uuid}\\.json(?:\\.\\d+\\.tmp)?$`));
+    ours(dir, new RegExp(`^${uuid}-summary\\.json(?:\\.\\d+\\.tmp)?$`));
+    if (existsSync(runsDir) && readdirSync(runsDir).length === 0) rmSync(runsDir, { recursive: true });
     console.log(`removed ${removed} test artifact(s)`);
     return 0;
   }
