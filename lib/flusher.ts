@@ -200,19 +200,33 @@ export function handOff(outboxDir: string, overrides: Record<string, string> = {
   }
 }
 
+/** How long a newly started background flusher waits for a running one to finish. */
+export const LOCK_WAIT_MS = 60_000;
+const LOCK_POLL_MS = 100;
+
 /**
  * The background flusher: holds the lock while it drains, tries every event at most once, and
- * looks again after releasing the lock so an event queued meanwhile is never left behind.
+ * looks again after releasing the lock so an event queued meanwhile is never left behind. One
+ * started while another holds the lock waits for it (up to LOCK_WAIT_MS) and then drains with
+ * its own settings: the running one may have been started with other ones (an endpoint that
+ * has since been fixed) and would only keep the new events.
  */
 export async function backgroundFlush(
   outbox: Outbox,
   config: DeliveryConfig,
   log: Logger,
+  waitMs = LOCK_WAIT_MS,
 ): Promise<DrainCounts> {
   outbox.ensure();
   const tried = new Set<string>();
   let total = zeroCounts();
-  while (tryLock(outbox.dir)) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (!tryLock(outbox.dir)) {
+      if (Date.now() > deadline) break;
+      await Bun.sleep(LOCK_POLL_MS);
+      continue;
+    }
     // One pass may outlast the lease (many events, a hanging endpoint): refresh it meanwhile.
     const keepAlive = setInterval(() => refreshLock(outbox.dir), LOCK_LEASE_MS / 3);
     keepAlive.unref();

@@ -1,8 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCK_LEASE_MS, lockHolder } from "../lib/flusher.ts";
+import { buildEvent } from "../lib/event.ts";
+import { backgroundFlush, LOCK_LEASE_MS, lockHolder } from "../lib/flusher.ts";
+import { createLogger } from "../lib/log.ts";
+import { Outbox } from "../lib/outbox.ts";
 
 describe("lockHolder: one background flusher per outbox", () => {
   const dir = mkdtempSync(join(tmpdir(), "pk3s-lock-"));
@@ -24,5 +27,54 @@ describe("lockHolder: one background flusher per outbox", () => {
   });
   test("no lock, no holder", () => {
     expect(lockHolder(join(dir, "missing"))).toBeNull();
+  });
+});
+
+describe("backgroundFlush waits for a running flusher, then drains with its own settings", () => {
+  test("held lock: it waits, then takes over when the lock is released", async () => {
+    const outboxDir = mkdtempSync(join(tmpdir(), "pk3s-wait-"));
+    const outbox = new Outbox(outboxDir);
+    outbox.enqueue(
+      buildEvent({
+        name: "infra.command.started",
+        command: "x",
+        result: "started",
+        sessionId: "s",
+        runId: "r",
+        parentRunId: null,
+      }),
+    );
+    const received: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        received.push(await req.text());
+        return new Response("ok", { status: 202 });
+      },
+    });
+    // Someone else (this test process, alive) holds the lock for 300 ms.
+    const lock = join(outboxDir, "flusher.lock");
+    writeFileSync(lock, String(process.pid));
+    setTimeout(() => rmSync(lock, { force: true }), 300);
+    const started = performance.now();
+    const counts = await backgroundFlush(
+      outbox,
+      {
+        endpoint: `http://127.0.0.1:${server.port}/t`,
+        marker: "m",
+        token: null,
+        userAgent: "ua",
+        maxRetries: 1,
+        connectTimeoutSeconds: 1,
+        requestTimeoutSeconds: 1,
+      },
+      createLogger("test", () => {}),
+      5_000,
+    );
+    server.stop(true);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(counts.delivered).toBe(1);
+    expect(received).toHaveLength(1);
   });
 });
