@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import * as v from "valibot";
 import type { CiInfo } from "./ci.ts";
 import { ID, LEVELS, UTC_TIMESTAMP } from "./event.ts";
-import { guardText, guardValue, machineIdentifiers } from "./guard.ts";
+import { guardText, guardValue, type Identifier, machineIdentifiers } from "./guard.ts";
 import { writeAtomic } from "./outbox.ts";
 import { sanitize } from "./privacy.ts";
 import type { Settings } from "./settings.ts";
@@ -221,6 +221,17 @@ function readClusterJson(
 
 export class ArtifactError extends Error {}
 
+/** This machine's identifiers, read once per environment object (a matrix writes many files). */
+const identifierCache = new WeakMap<object, Identifier[]>();
+function identifiersOf(env: Record<string, string | undefined>): Identifier[] {
+  let ids = identifierCache.get(env);
+  if (!ids) {
+    ids = machineIdentifiers(env);
+    identifierCache.set(env, ids);
+  }
+  return ids;
+}
+
 /** Fields that hold correlation ids (and the manifest path made from one). */
 const ID_FIELDS = new Set(["run_id", "parent_run_id", "session_id", "manifest"]);
 
@@ -261,7 +272,7 @@ export function writeArtifact<S extends v.GenericSchema>(
   relativePath: string,
   env: Record<string, string | undefined> = process.env,
 ): { path: string; value: v.InferOutput<S> } {
-  const ids = machineIdentifiers(env);
+  const ids = identifiersOf(env);
   // Correlation ids were checked when they were read or made (random UUIDs, or opaque ids the
   // guard already cleared): the guard must not rewrite a UUID group that happens to spell a
   // short host name ("cafe"). They are set aside while the guard runs, then put back.
