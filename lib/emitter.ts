@@ -189,6 +189,6 @@ export class Emitter {
         waiting = false;
       }
     }
-    if (waiting) handOff(this.outbox.dir, { TELEMETRY_ENABLED: "true" });
+    if (waiting) handOff({ TELEMETRY_ENABLED: "true" });
   }
 }

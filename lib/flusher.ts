@@ -1,7 +1,16 @@
 // Flusher: drains the outbox — oldest first, N deliveries at a time, each event claimed by
 // exactly one process — and the background hand-off that lets a command return at once while
 // its events are delivered by a detached process (one per outbox at a time, via a lock file).
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { explicitlyDisabled } from "./consent.ts";
 import { type DeliveryConfig, deliver, deliveryBlocked, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
@@ -117,6 +126,7 @@ export function addCounts(a: DrainCounts, b: DrainCounts): DrainCounts {
 /** The hidden argument that turns any pk3s binary into a background flusher. */
 export const BACKGROUND_FLUSH_ARG = "__pk3s-background-flush";
 const LOCK_NAME = "flusher.lock";
+const WAITER_NAME = "flusher.next";
 /** A background flusher refreshes its lock after every pass; one this old is abandoned. */
 export const LOCK_LEASE_MS = 15 * 60_000;
 
@@ -140,17 +150,21 @@ export function lockHolder(outboxDir: string, now = Date.now()): number | null {
   }
 }
 
-function tryLock(outboxDir: string): boolean {
+/** "locked": ours now; "busy": a live flusher holds it; "gone": the outbox itself is gone. */
+type LockAttempt = "locked" | "busy" | "gone";
+
+function tryLock(outboxDir: string): LockAttempt {
   const path = join(outboxDir, LOCK_NAME);
   for (let tries = 0; tries < 2; tries++) {
     try {
       const fd = openSync(path, "wx", 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return true;
+      return "locked";
     } catch (error) {
-      if (!isCode(error, "EEXIST")) return false;
-      if (lockHolder(outboxDir) !== null) return false;
+      if (isCode(error, "ENOENT")) return "gone";
+      if (!isCode(error, "EEXIST")) return "busy";
+      if (lockHolder(outboxDir) !== null) return "busy";
       try {
         unlinkSync(path); // stale: its flusher died
       } catch {
@@ -158,7 +172,38 @@ function tryLock(outboxDir: string): boolean {
       }
     }
   }
-  return false;
+  return "busy";
+}
+
+/** Pid of the flusher in the waiting slot (the latest hand-off while the lock was held). */
+export function waiterPid(outboxDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(outboxDir, WAITER_NAME), "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Take the waiting slot: the last writer wins (write aside, then rename over). */
+function takeWaitingSlot(outboxDir: string): void {
+  const aside = join(outboxDir, `${WAITER_NAME}.${process.pid}`);
+  try {
+    const fd = openSync(aside, "w", 0o600);
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    renameSync(aside, join(outboxDir, WAITER_NAME));
+  } catch {
+    // best-effort: without the slot this flusher still waits, it just cannot be superseded
+  }
+}
+
+function leaveWaitingSlot(outboxDir: string): void {
+  try {
+    if (waiterPid(outboxDir) === process.pid) unlinkSync(join(outboxDir, WAITER_NAME));
+  } catch {
+    // already taken over or gone
+  }
 }
 
 function refreshLock(outboxDir: string): void {
@@ -181,12 +226,13 @@ function unlock(outboxDir: string): void {
 }
 
 /**
- * Start a detached background flusher unless one is already running for this outbox.
- * The environment (with the token) is inherited, with `overrides` on top (the consent this
- * execution resolved); nothing secret is on the command line.
+ * Start a detached background flusher for this outbox. If one is already draining, the new one
+ * waits for it in the single waiting slot (superseding any older waiter), so the events just
+ * queued are always drained with the settings of the latest hand-off. The environment (with
+ * the token) is inherited, with `overrides` on top (the consent this execution resolved);
+ * nothing secret is on the command line.
  */
-export function handOff(outboxDir: string, overrides: Record<string, string> = {}): void {
-  if (lockHolder(outboxDir) !== null) return;
+export function handOff(overrides: Record<string, string> = {}): void {
   const [cmd, ...args] = selfCommand();
   try {
     const child = Bun.spawn([cmd as string, ...args, BACKGROUND_FLUSH_ARG], {
@@ -206,10 +252,13 @@ const LOCK_POLL_MS = 100;
 
 /**
  * The background flusher: holds the lock while it drains, tries every event at most once, and
- * looks again after releasing the lock so an event queued meanwhile is never left behind. One
- * started while another holds the lock waits for it (up to LOCK_WAIT_MS) and then drains with
- * its own settings: the running one may have been started with other ones (an endpoint that
- * has since been fixed) and would only keep the new events.
+ * looks again after releasing the lock so an event queued meanwhile is never left behind.
+ *
+ * One started while another holds the lock takes the waiting slot and waits (up to `waitMs`),
+ * then drains with its own settings: the running one may have been started with other ones (an
+ * endpoint that has since been fixed) and would only keep the new events. A waiter that a newer
+ * hand-off supersedes exits, and a holder that finishes with a live waiter leaves the rest to
+ * it, so at most one flusher drains and one waits, and the newest settings win.
  */
 export async function backgroundFlush(
   outbox: Outbox,
@@ -218,29 +267,49 @@ export async function backgroundFlush(
   waitMs = LOCK_WAIT_MS,
 ): Promise<DrainCounts> {
   outbox.ensure();
+  const dir = outbox.dir;
   const tried = new Set<string>();
   let total = zeroCounts();
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    if (!tryLock(outbox.dir)) {
-      if (Date.now() > deadline) break;
-      await Bun.sleep(LOCK_POLL_MS);
-      continue;
-    }
-    // One pass may outlast the lease (many events, a hanging endpoint): refresh it meanwhile.
-    const keepAlive = setInterval(() => refreshLock(outbox.dir), LOCK_LEASE_MS / 3);
-    keepAlive.unref();
-    try {
-      for (;;) {
-        const counts = await drain(outbox, config, { concurrency: DEFAULT_CONCURRENCY, log, skip: tried });
-        total = addCounts(total, counts);
-        if (counts.delivered + counts.kept + counts.rejected + counts.quarantined === 0) break;
+  let waiting = false;
+  try {
+    for (;;) {
+      const lock = tryLock(dir);
+      if (lock === "gone") break;
+      if (lock === "busy") {
+        if (!waiting) {
+          takeWaitingSlot(dir);
+          waiting = true;
+        } else if (waiterPid(dir) !== process.pid) {
+          break; // superseded: a newer hand-off waits, with the newest settings
+        }
+        if (Date.now() > deadline) break;
+        await Bun.sleep(LOCK_POLL_MS);
+        continue;
       }
-    } finally {
-      clearInterval(keepAlive);
-      unlock(outbox.dir);
+      if (waiting) {
+        leaveWaitingSlot(dir);
+        waiting = false;
+      }
+      // One pass may outlast the lease (many events, a hanging endpoint): refresh it meanwhile.
+      const keepAlive = setInterval(() => refreshLock(dir), LOCK_LEASE_MS / 3);
+      keepAlive.unref();
+      try {
+        for (;;) {
+          const counts = await drain(outbox, config, { concurrency: DEFAULT_CONCURRENCY, log, skip: tried });
+          total = addCounts(total, counts);
+          if (counts.delivered + counts.kept + counts.rejected + counts.quarantined === 0) break;
+        }
+      } finally {
+        clearInterval(keepAlive);
+        unlock(dir);
+      }
+      if (!outbox.pending().some((n) => !tried.has(n))) break;
+      const next = waiterPid(dir);
+      if (next !== null && next !== process.pid && processAlive(next)) break; // it takes the rest
     }
-    if (!outbox.pending().some((n) => !tried.has(n))) break;
+  } finally {
+    if (waiting) leaveWaitingSlot(dir);
   }
   return total;
 }

@@ -15,6 +15,7 @@ import {
   running,
   start,
   type TestDirs,
+  waiterPid,
   waitFor,
 } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
@@ -37,6 +38,14 @@ const COMPLETED = [
   "--duration-ms",
   "1500",
 ];
+
+/** An http URL on a loopback port nothing listens on (connection refused at once). */
+function deadEndpoint(): string {
+  const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const url = `http://127.0.0.1:${closed.port}/telemetry`;
+  closed.stop(true);
+  return url;
+}
 
 function parseEvent(body: string): TelemetryEvent {
   const parsed = v.safeParse(EventSchema, JSON.parse(body));
@@ -292,26 +301,49 @@ describe("delivery without duplicates, and no event left behind", () => {
   test("events an earlier run left queued go out with the next emit", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const deadUrl = `http://127.0.0.1:${closed.port}/telemetry`;
-    closed.stop(true);
     const dead = baseEnv(dirs, {
       TELEMETRY_ENABLED: "true",
-      TELEMETRY_ENDPOINT: deadUrl,
+      TELEMETRY_ENDPOINT: deadEndpoint(),
       TELEMETRY_CONNECT_TIMEOUT_SECONDS: "0.2",
     });
     for (let i = 0; i < 2; i++) expect((await run("emit", STARTED, dead)).code).toBe(0);
-    await waitFor(
-      () => lockPid(dirs.outbox) === null || !running(lockPid(dirs.outbox) as number),
-      10_000,
-      "idle",
-    );
-    expect(dirs.list("pending")).toHaveLength(2);
+    // Not waiting for the dead-endpoint flushers to finish: whichever of them still drains or
+    // waits when the next emit hands off must not keep its events from the live endpoint.
 
     const live = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
     expect((await run("emit", COMPLETED, live)).code).toBe(0);
     await settled(dirs);
     expect(receiver.requests).toHaveLength(3);
+  });
+
+  test("while a flusher drains, a newer hand-off supersedes the older waiter and its settings win", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    // A live process holds the lock, as a flusher stuck on a slow endpoint would.
+    mkdirSync(dirs.outbox, { recursive: true, mode: 0o700 });
+    const holder = Bun.spawn(["sleep", "30"]);
+    writeFileSync(join(dirs.outbox, "flusher.lock"), String(holder.pid));
+    try {
+      const dead = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: deadEndpoint() });
+      expect((await run("emit", STARTED, dead)).code).toBe(0);
+      await waitFor(() => waiterPid(dirs.outbox) !== null, 5_000, "a waiting flusher");
+      const older = waiterPid(dirs.outbox) as number;
+
+      const live = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_ENDPOINT: receiver.url });
+      expect((await run("emit", COMPLETED, live)).code).toBe(0);
+      await waitFor(() => !running(older), 5_000, "the superseded waiter to exit");
+      const newer = waiterPid(dirs.outbox) as number;
+      expect(newer).not.toBe(older);
+      expect(running(newer)).toBe(true);
+      expect(receiver.requests).toHaveLength(0); // the lock is still held
+      expect(dirs.list("pending")).toHaveLength(2);
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.exited;
+    }
+    await settled(dirs);
+    expect(receiver.requests).toHaveLength(2);
+    expect(existsSync(join(dirs.outbox, "flusher.next"))).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEvent } from "../lib/event.ts";
@@ -76,5 +76,72 @@ describe("backgroundFlush waits for a running flusher, then drains with its own 
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(counts.delivered).toBe(1);
     expect(received).toHaveLength(1);
+  });
+});
+
+describe("backgroundFlush gives up waiting when it has nothing left to wait for", () => {
+  test("the outbox is removed while it waits: it returns well before its deadline", async () => {
+    const outboxDir = mkdtempSync(join(tmpdir(), "pk3s-gone-"));
+    writeFileSync(join(outboxDir, "flusher.lock"), String(process.pid));
+    setTimeout(() => rmSync(outboxDir, { recursive: true, force: true }), 200);
+    const started = performance.now();
+    const counts = await backgroundFlush(
+      new Outbox(outboxDir),
+      {
+        endpoint: "http://127.0.0.1:9/t",
+        marker: "m",
+        token: null,
+        userAgent: "ua",
+        maxRetries: 1,
+        connectTimeoutSeconds: 1,
+        requestTimeoutSeconds: 1,
+      },
+      createLogger("test", () => {}),
+      10_000,
+    );
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(counts).toEqual({ delivered: 0, kept: 0, rejected: 0, quarantined: 0 });
+  });
+
+  test("a newer waiter takes the slot: the older one leaves without draining", async () => {
+    const outboxDir = mkdtempSync(join(tmpdir(), "pk3s-superseded-"));
+    const outbox = new Outbox(outboxDir);
+    outbox.enqueue(
+      buildEvent({
+        name: "infra.command.started",
+        command: "x",
+        result: "started",
+        sessionId: "s",
+        runId: "r",
+        parentRunId: null,
+      }),
+    );
+    writeFileSync(join(outboxDir, "flusher.lock"), String(process.pid));
+    const newer = Bun.spawn(["sleep", "30"]);
+    setTimeout(() => writeFileSync(join(outboxDir, "flusher.next"), String(newer.pid)), 200);
+    const started = performance.now();
+    try {
+      const counts = await backgroundFlush(
+        outbox,
+        {
+          endpoint: "http://127.0.0.1:9/t",
+          marker: "m",
+          token: null,
+          userAgent: "ua",
+          maxRetries: 1,
+          connectTimeoutSeconds: 1,
+          requestTimeoutSeconds: 1,
+        },
+        createLogger("test", () => {}),
+        10_000,
+      );
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(counts).toEqual({ delivered: 0, kept: 0, rejected: 0, quarantined: 0 });
+      expect(outbox.pending()).toHaveLength(1);
+      expect(readFileSync(join(outboxDir, "flusher.next"), "utf8")).toBe(String(newer.pid));
+    } finally {
+      newer.kill("SIGKILL");
+      rmSync(outboxDir, { recursive: true, force: true });
+    }
   });
 });

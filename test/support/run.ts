@@ -204,16 +204,27 @@ export function lockPid(outboxDir: string): number | null {
   }
 }
 
-/** Kill (by pid) the background flusher this test's outbox lock names, if it still runs. */
-export async function stopBackgroundFlusher(outboxDir: string): Promise<void> {
-  const pid = lockPid(outboxDir);
-  if (pid === null || !running(pid) || !isOurFlusher(pid)) return;
+/** Pid in the outbox's waiting slot (a flusher waiting for the lock), if any. */
+export function waiterPid(outboxDir: string): number | null {
   try {
-    process.kill(pid, "SIGKILL");
+    const pid = Number(readFileSync(join(outboxDir, "flusher.next"), "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
-    return;
+    return null;
   }
-  await waitFor(() => !running(pid), 5_000, `background flusher ${pid} to die`).catch(() => {});
+}
+
+/** Kill (by pid) the background flushers this test's outbox names (holder, waiter), if running. */
+export async function stopBackgroundFlusher(outboxDir: string): Promise<void> {
+  for (const pid of [lockPid(outboxDir), waiterPid(outboxDir)]) {
+    if (pid === null || !running(pid) || !isOurFlusher(pid)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      continue;
+    }
+    await waitFor(() => !running(pid), 5_000, `background flusher ${pid} to die`).catch(() => {});
+  }
 }
 
 /** The command line of `pid` as its arguments (empty when unreadable). */
