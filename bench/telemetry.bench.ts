@@ -220,7 +220,7 @@ async function flushThroughput(): Promise<void> {
   const box = new Outbox(outbox);
   const once = async (extra: string[]): Promise<number> => {
     rmSync(outbox, { recursive: true, force: true });
-    for (let i = 0; i < EVENTS; i++) box.enqueue(sampleEvent());
+    for (let i = 0; i < EVENTS; i++) await box.enqueue(sampleEvent());
     const result = await timedOk([FLUSH, ...extra], { env: telemetry, timeoutMs: 120_000 });
     if (!result.stdout.includes(`delivered=${EVENTS} `)) {
       throw new Error(`flush bench: expected ${EVENTS} delivered, got: ${result.stdout}${result.stderr}`);

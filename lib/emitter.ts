@@ -25,6 +25,8 @@ export interface EmitterOptions {
   dryRun: boolean;
   log: Logger;
   write?: (text: string) => void;
+  /** The process runs with umask 077: the outbox may queue without node:fs (see Outbox). */
+  privateUmask?: boolean;
 }
 
 /** The exact request a delivery would make, for --dry-run and TELEMETRY_DEBUG=1. */
@@ -62,7 +64,7 @@ export class Emitter {
     private readonly correlation: Correlation,
     private readonly options: EmitterOptions,
   ) {
-    this.outbox = new Outbox(settings.outboxDir);
+    this.outbox = new Outbox(settings.outboxDir, { privateUmask: options.privateUmask });
   }
 
   get enabled(): boolean {
@@ -71,13 +73,14 @@ export class Emitter {
 
   /**
    * Build, validate and queue one event, and — unless `final` (the command is about to end) —
-   * start delivering it inline. Returns it (null when disabled or dropped).
+   * start delivering it inline. Resolves once it is durable, to the event (null when disabled
+   * or dropped).
    */
-  emit(
+  async emit(
     fields: EmitFields,
     correlation: Correlation = this.correlation,
     options: { final?: boolean } = {},
-  ): TelemetryEvent | null {
+  ): Promise<TelemetryEvent | null> {
     if (!this.consent.enabled) return null;
     // Names are the only caller-given strings in an event (the ids were checked when the
     // settings were read): sanitised, guarded for this machine's identifiers, reduced again.
@@ -104,7 +107,7 @@ export class Emitter {
     }
     let name: string;
     try {
-      name = this.outbox.enqueue(event);
+      name = await this.outbox.enqueue(event);
     } catch (error) {
       // Best-effort: an unusable outbox (read-only, full, not a directory) costs the event,
       // never the operator's command. Said once; nothing is queued, so nothing is handed off.

@@ -1,21 +1,12 @@
 // Flusher: drains the outbox — oldest first, N deliveries at a time, each event claimed by
 // exactly one process — and the background hand-off that lets a command return at once while
 // its events are delivered by a detached process (one per outbox at a time, via a lock file).
-import {
-  closeSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeSync,
-} from "node:fs";
 import { join } from "node:path";
 import { explicitlyDisabled } from "./consent.ts";
 import { type DeliveryConfig, deliver, deliveryBlocked, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
+import { fs } from "./lazy-fs.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { isCode, Outbox, processAlive } from "./outbox.ts";
+import { type Claim, isCode, Outbox, processAlive } from "./outbox.ts";
 import { parseSettings } from "./settings.ts";
 
 export interface DrainCounts {
@@ -77,6 +68,11 @@ export async function drain(
   }
 
   const keptReasons = new Map<string, number>();
+  const keep = (claim: Claim, reason: string) => {
+    outbox.release(claim);
+    counts.kept++;
+    keptReasons.set(reason, (keptReasons.get(reason) ?? 0) + 1);
+  };
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
@@ -84,6 +80,10 @@ export async function drain(
       const claim = outbox.claim(name);
       if (!claim) continue; // another flusher has it
       const read = outbox.read(claim);
+      if (!read.ok && read.incomplete) {
+        keep(claim, "still being written"); // a later pass reads it whole
+        continue;
+      }
       if (!read.ok) {
         outbox.quarantine(claim);
         counts.quarantined++;
@@ -98,9 +98,7 @@ export async function drain(
         outbox.deadLetter(claim, outcome.status);
         counts.rejected++;
       } else {
-        outbox.release(claim);
-        counts.kept++;
-        keptReasons.set(outcome.reason, (keptReasons.get(outcome.reason) ?? 0) + 1);
+        keep(claim, outcome.reason);
       }
     }
   };
@@ -140,10 +138,10 @@ export function selfCommand(): string[] {
 export function lockHolder(outboxDir: string, now = Date.now()): number | null {
   try {
     const path = join(outboxDir, LOCK_NAME);
-    const pid = Number(readFileSync(path, "utf8").trim());
+    const pid = Number(fs().readFileSync(path, "utf8").trim());
     // A lock older than the lease is stale even if its pid is alive: the pid may have been
     // reused by an unrelated process after the flusher was killed.
-    if (now - statSync(path).mtimeMs > LOCK_LEASE_MS) return null;
+    if (now - fs().statSync(path).mtimeMs > LOCK_LEASE_MS) return null;
     return processAlive(pid) ? pid : null;
   } catch {
     return null;
@@ -157,16 +155,16 @@ function tryLock(outboxDir: string): LockAttempt {
   const path = join(outboxDir, LOCK_NAME);
   for (let tries = 0; tries < 2; tries++) {
     try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      const fd = fs().openSync(path, "wx", 0o600);
+      fs().writeSync(fd, String(process.pid));
+      fs().closeSync(fd);
       return "locked";
     } catch (error) {
       if (isCode(error, "ENOENT")) return "gone";
       if (!isCode(error, "EEXIST")) return "busy";
       if (lockHolder(outboxDir) !== null) return "busy";
       try {
-        unlinkSync(path); // stale: its flusher died
+        fs().unlinkSync(path); // stale: its flusher died
       } catch {
         // someone else removed it first; try again
       }
@@ -178,7 +176,7 @@ function tryLock(outboxDir: string): LockAttempt {
 /** Pid of the flusher in the waiting slot (the latest hand-off while the lock was held). */
 export function waiterPid(outboxDir: string): number | null {
   try {
-    const pid = Number(readFileSync(join(outboxDir, WAITER_NAME), "utf8").trim());
+    const pid = Number(fs().readFileSync(join(outboxDir, WAITER_NAME), "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
@@ -189,10 +187,10 @@ export function waiterPid(outboxDir: string): number | null {
 function takeWaitingSlot(outboxDir: string): void {
   const aside = join(outboxDir, `${WAITER_NAME}.${process.pid}`);
   try {
-    const fd = openSync(aside, "w", 0o600);
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
-    renameSync(aside, join(outboxDir, WAITER_NAME));
+    const fd = fs().openSync(aside, "w", 0o600);
+    fs().writeSync(fd, String(process.pid));
+    fs().closeSync(fd);
+    fs().renameSync(aside, join(outboxDir, WAITER_NAME));
   } catch {
     // best-effort: without the slot this flusher still waits, it just cannot be superseded
   }
@@ -200,7 +198,7 @@ function takeWaitingSlot(outboxDir: string): void {
 
 function leaveWaitingSlot(outboxDir: string): void {
   try {
-    if (waiterPid(outboxDir) === process.pid) unlinkSync(join(outboxDir, WAITER_NAME));
+    if (waiterPid(outboxDir) === process.pid) fs().unlinkSync(join(outboxDir, WAITER_NAME));
   } catch {
     // already taken over or gone
   }
@@ -209,7 +207,7 @@ function leaveWaitingSlot(outboxDir: string): void {
 function refreshLock(outboxDir: string): void {
   try {
     const now = new Date();
-    utimesSync(join(outboxDir, LOCK_NAME), now, now);
+    fs().utimesSync(join(outboxDir, LOCK_NAME), now, now);
   } catch {
     // gone: the next pass re-checks
   }
@@ -219,7 +217,7 @@ function refreshLock(outboxDir: string): void {
 function unlock(outboxDir: string): void {
   const path = join(outboxDir, LOCK_NAME);
   try {
-    if (Number(readFileSync(path, "utf8").trim()) === process.pid) unlinkSync(path);
+    if (Number(fs().readFileSync(path, "utf8").trim()) === process.pid) fs().unlinkSync(path);
   } catch {
     // already gone
   }

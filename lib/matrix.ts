@@ -44,7 +44,7 @@ export async function runMatrix(
 ): Promise<MatrixResult> {
   const started = new Date();
   const base = { command: "run-matrix", scenario: null, level: options.level };
-  ctx.emitter.emit({ ...base, name: "infra.command.started", result: "started" });
+  await ctx.emitter.emit({ ...base, name: "infra.command.started", result: "started" });
 
   const outcomes: (ScenarioOutcome | undefined)[] = new Array(specs.length);
   // A fatal error in one worker (e.g. an artifact that cannot be written) stops the others and
@@ -157,7 +157,7 @@ export async function runMatrix(
     `${ctx.correlation.runId}-summary.json`,
     ctx.env,
   );
-  ctx.emitter.emit(
+  await ctx.emitter.emit(
     {
       ...base,
       name: "infra.command.completed",

@@ -6,22 +6,17 @@
 //   <outbox>/quarantine/<name>            unreadable or invalid files, moved aside
 //   <outbox>/tmp/                         half-written files (atomic write = write + rename)
 //
+// pk3s-emit, which runs with umask 077, queues its event with Bun's native writer straight into
+// pending/ (no node:fs, which would cost it about 1 ms of start-up); a reader that catches such
+// a file before its bytes are in leaves it for a later pass instead of quarantining it.
+//
 // Claiming is an atomic rename, so of several flushers exactly one gets each event. A claim
 // whose process has died (SIGKILL) or that is older than the lease goes back to pending.
 // Directories are 0700 and files 0600; the token is never part of a queued event.
-import {
-  chmodSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { EventSchema, type TelemetryEvent } from "./event.ts";
+import { fs } from "./lazy-fs.ts";
 
 const DIRS = ["pending", "claimed", "dead-letter", "quarantine", "tmp"] as const;
 type Area = (typeof DIRS)[number];
@@ -32,10 +27,27 @@ export interface Claim {
   path: string;
 }
 
-export type ReadResult = { ok: true; event: TelemetryEvent } | { ok: false; problem: string };
+/** `incomplete`: not JSON yet, but written so recently that its writer may still be at it. */
+export type ReadResult =
+  | { ok: true; event: TelemetryEvent }
+  | { ok: false; problem: string; incomplete: boolean };
+
+/** How long a file that is not JSON may still be in the middle of being written. */
+export const WRITE_GRACE_MS = 10_000;
+
+export interface OutboxOptions {
+  /**
+   * The process runs with umask 077 (pk3s-emit sets it): whatever Bun creates is 0700/0600
+   * without explicit modes, so events can be queued without node:fs.
+   */
+  privateUmask?: boolean;
+}
 
 export class Outbox {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly options: OutboxOptions = {},
+  ) {}
 
   private area(area: Area): string {
     return join(this.dir, area);
@@ -47,12 +59,20 @@ export class Outbox {
     for (const area of DIRS) ensureDir(this.area(area));
   }
 
-  /** Make one event durable: written to tmp/ (0600) and renamed into pending/. */
-  enqueue(event: TelemetryEvent): string {
-    this.ensure();
+  /**
+   * Make one event durable in pending/: written to tmp/ (0600) and renamed in, or — with a
+   * private umask — written in place by Bun.write, which creates missing directories as well.
+   */
+  async enqueue(event: TelemetryEvent): Promise<string> {
     const name = `${event.event_id}.json`;
+    const text = `${JSON.stringify(event)}\n`;
     const final = join(this.area("pending"), name);
-    writeAtomic(join(this.area("tmp"), `${name}.${process.pid}`), final, `${JSON.stringify(event)}\n`);
+    if (this.options.privateUmask) {
+      await Bun.write(final, text, { createPath: true });
+      return name;
+    }
+    this.ensure();
+    writeAtomic(join(this.area("tmp"), `${name}.${process.pid}`), final, text);
     return name;
   }
 
@@ -65,7 +85,7 @@ export class Outbox {
   claim(name: string): Claim | null {
     const path = join(this.area("claimed"), [name, process.pid, Date.now()].join(CLAIM_SEPARATOR));
     try {
-      renameSync(join(this.area("pending"), name), path);
+      fs().renameSync(join(this.area("pending"), name), path);
       return { name, path };
     } catch (error) {
       if (isCode(error, "ENOENT")) return null;
@@ -73,26 +93,34 @@ export class Outbox {
     }
   }
 
-  read(claim: Claim): ReadResult {
+  read(claim: Claim, now = Date.now()): ReadResult {
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(claim.path, "utf8"));
+      json = JSON.parse(fs().readFileSync(claim.path, "utf8"));
     } catch {
-      return { ok: false, problem: "not valid JSON" };
+      return { ok: false, problem: "not valid JSON", incomplete: this.writtenWithin(claim.path, now) };
     }
     const parsed = v.safeParse(EventSchema, json);
-    if (!parsed.success) return { ok: false, problem: "not a valid infra.command event" };
+    if (!parsed.success) return { ok: false, problem: "not a valid infra.command event", incomplete: false };
     return { ok: true, event: parsed.output };
+  }
+
+  private writtenWithin(path: string, now: number): boolean {
+    try {
+      return now - fs().statSync(path).mtimeMs < WRITE_GRACE_MS;
+    } catch {
+      return false;
+    }
   }
 
   /** Delivered: the event is gone for good. */
   done(claim: Claim): void {
-    unlinkSync(claim.path);
+    fs().unlinkSync(claim.path);
   }
 
   /** Not delivered yet: back to pending for a later flush. */
   release(claim: Claim): void {
-    renameSync(claim.path, join(this.area("pending"), claim.name));
+    fs().renameSync(claim.path, join(this.area("pending"), claim.name));
   }
 
   /** Rejected by the endpoint: kept for audit with the status, never retried. */
@@ -100,7 +128,7 @@ export class Outbox {
     const record = {
       rejected_at: new Date().toISOString(),
       status,
-      event: JSON.parse(readFileSync(claim.path, "utf8")),
+      event: JSON.parse(fs().readFileSync(claim.path, "utf8")),
     };
     const final = join(this.area("dead-letter"), claim.name);
     writeAtomic(
@@ -108,12 +136,12 @@ export class Outbox {
       final,
       `${JSON.stringify(record)}\n`,
     );
-    unlinkSync(claim.path);
+    fs().unlinkSync(claim.path);
   }
 
   /** Unreadable: moved aside so it stops blocking the queue. */
   quarantine(claim: Claim): void {
-    renameSync(claim.path, join(this.area("quarantine"), `${claim.name}.${Date.now()}`));
+    fs().renameSync(claim.path, join(this.area("quarantine"), `${claim.name}.${Date.now()}`));
   }
 
   /** Remove every pending event without sending it; returns how many. */
@@ -121,7 +149,7 @@ export class Outbox {
     let removed = 0;
     for (const name of this.pending()) {
       try {
-        unlinkSync(join(this.area("pending"), name));
+        fs().unlinkSync(join(this.area("pending"), name));
         removed++;
       } catch (error) {
         if (!isCode(error, "ENOENT")) throw error;
@@ -143,7 +171,7 @@ export class Outbox {
       const path = join(this.area("claimed"), file);
       if (!stale) continue;
       try {
-        renameSync(path, join(this.area("pending"), name));
+        fs().renameSync(path, join(this.area("pending"), name));
         recovered++;
       } catch (error) {
         if (!isCode(error, "ENOENT")) throw error;
@@ -161,8 +189,8 @@ export class Outbox {
 
 /** Atomic write: a reader sees the old file or the whole new one, never half of it. */
 export function writeAtomic(tmpPath: string, finalPath: string, content: string, mode = 0o600): void {
-  writeFileSync(tmpPath, content, { mode }); // flag "w": created with `mode`, or truncated
-  renameSync(tmpPath, finalPath);
+  fs().writeFileSync(tmpPath, content, { mode }); // flag "w": created with `mode`, or truncated
+  fs().renameSync(tmpPath, finalPath);
 }
 
 export function processAlive(pid: number): boolean {
@@ -181,7 +209,7 @@ export function processAlive(pid: number): boolean {
  */
 function zombie(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = fs().readFileSync(`/proc/${pid}/stat`, "utf8");
     const state = stat.charAt(stat.lastIndexOf(")") + 2);
     return state === "Z" || state === "X";
   } catch {
@@ -191,7 +219,7 @@ function zombie(pid: number): boolean {
 
 function listSorted(dir: string): string[] {
   try {
-    return readdirSync(dir).sort();
+    return fs().readdirSync(dir).sort();
   } catch (error) {
     if (isCode(error, "ENOENT")) return [];
     throw error;
@@ -205,7 +233,7 @@ function listSorted(dir: string): string[] {
 function ensureDir(path: string): void {
   let existing: { mode: number } | undefined;
   try {
-    const stats = statSync(path, { throwIfNoEntry: false });
+    const stats = fs().statSync(path, { throwIfNoEntry: false });
     if (stats?.isDirectory()) existing = stats;
   } catch {
     // mkdir below gives the error that counts
@@ -215,13 +243,13 @@ function ensureDir(path: string): void {
     return;
   }
   // recursive: no EEXIST when another process creates it meanwhile
-  mkdirSync(path, { recursive: true, mode: 0o700 });
+  fs().mkdirSync(path, { recursive: true, mode: 0o700 });
   tighten(path);
 }
 
 function tighten(path: string): void {
   try {
-    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o700);
+    if ((fs().statSync(path).mode & 0o077) !== 0) fs().chmodSync(path, 0o700);
   } catch {
     // Not ours to change (e.g. a shared directory owned by someone else): leave it.
   }

@@ -230,7 +230,7 @@ export async function runScenario(
   const name = recordName(spec.name);
   const started = new Date();
   const eventBase = { command: ctx.command, scenario: name, level: spec.level };
-  ctx.emitter.emit({ ...eventBase, name: "infra.command.started", result: "started" }, ctx.correlation);
+  await ctx.emitter.emit({ ...eventBase, name: "infra.command.started", result: "started" }, ctx.correlation);
 
   let run: MakeRun = { exitCode: null, output: "", interrupted: false };
   if (spec.dir) {
@@ -292,7 +292,7 @@ export async function runScenario(
   // Everything reported from here on comes from the guarded manifest.
   const written = writeArtifact(ManifestSchema, manifest, ctx.artifactsDir, relative, ctx.env).value;
 
-  ctx.emitter.emit(
+  await ctx.emitter.emit(
     {
       ...eventBase,
       name: "infra.command.completed",

@@ -104,7 +104,14 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const correlation = correlate(settings);
   if (callerRunId) correlation.runId = callerRunId;
 
-  const emitter = new Emitter(settings, consent, correlation, { dryRun: values["dry-run"] === true, log });
+  // pk3s-emit creates nothing but outbox files (its background flusher inherits the umask too):
+  // with 077 they are 0700/0600 as created, so the event is queued without loading node:fs.
+  if (consent.enabled) process.umask(0o077);
+  const emitter = new Emitter(settings, consent, correlation, {
+    dryRun: values["dry-run"] === true,
+    log,
+    privateUmask: consent.enabled,
+  });
   if (!emitter.enabled) {
     if (values["dry-run"]) log.info(`telemetry is disabled (${consent.reason}): nothing would be sent`);
     return 0;
@@ -112,7 +119,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
   try {
     // The command ends right after: queue only, the background flusher delivers (an inline
     // attempt cut off by the exit would be sent twice).
-    emitter.emit(
+    await emitter.emit(
       { name: subject, command: values.command, result, scenario: values.scenario, level, durationMs },
       correlation,
       { final: true },

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { queueEvents } from "./support/events.ts";
+import { ageBeyondWriteGrace, queueEvents } from "./support/events.ts";
 import type { RecordedRequest } from "./support/receiver.ts";
 import {
   baseEnv,
@@ -130,17 +130,18 @@ describe("the canary token", () => {
     }, 15_000);
 
     // flush: dry-run, json, rejected (dead-letter), quarantined, refused, disabled, purge
-    queueEvents(dirs.outbox, 2);
+    await queueEvents(dirs.outbox, 2);
     expect((await go("flush", ["--dry-run"])).stdout).toContain("Bearer ***");
     expect(JSON.parse((await go("flush", ["--json"])).stdout).delivered).toBe(2);
     receiver.behave({ statuses: [403] });
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     writeFileSync(join(dirs.outbox, "pending", "0000-corrupt.json"), "{not json");
+    ageBeyondWriteGrace(join(dirs.outbox, "pending", "0000-corrupt.json"));
     const rejected = await go("flush", [], { ...env, TELEMETRY_REQUEST_TIMEOUT_SECONDS: "0" });
     expect(counts(rejected.stdout)).toMatchObject({ rejected: 1, quarantined: 1 });
     expect(dirs.list("dead-letter")).toHaveLength(1);
     receiver.behave({ statuses: [202] });
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const refused = await go("flush", [], { ...env, TELEMETRY_ENDPOINT: "http://192.0.2.1:9/" });
     expect(refused.stderr).toContain("refusing to send the bearer token");
     await go("flush", ["--telemetry", "disable"]);

@@ -286,7 +286,7 @@ describe("pk3s-flush against a loopback receiver", () => {
   test("custom marker, user agent and token: exact headers, body as queued, removed after 2xx", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ statuses: [201] });
-    const [event] = queueEvents(dirs.outbox, 1);
+    const [event] = await queueEvents(dirs.outbox, 1);
     if (!event) throw new Error("no event");
     const queued = queuedText(dirs.outbox, event);
     const env = baseEnv(dirs, {
@@ -315,7 +315,7 @@ describe("pk3s-flush against a loopback receiver", () => {
   test("defaults: marker pk3s-public-v1, user agent from package.json, no Authorization", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ statuses: [204] });
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
     expect(result.code).toBe(0);
     const headers = receiver.requests[0]?.headers ?? {};
@@ -328,7 +328,7 @@ describe("pk3s-flush against a loopback receiver", () => {
   test("400: moved to dead-letter/ once, never retried", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ statuses: [400] });
-    const [event] = queueEvents(dirs.outbox, 1);
+    const [event] = await queueEvents(dirs.outbox, 1);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
     const first = await run("flush", [], env);
     expect(first.code).toBe(0);
@@ -352,7 +352,7 @@ describe("pk3s-flush against a loopback receiver", () => {
   test("500 then 202: delivered after two requests", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ statuses: [500, 202] });
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
     expect(counts(result.stdout)).toMatchObject({ delivered: 1, kept: 0 });
     expect(receiver.requests).toHaveLength(2);
@@ -362,7 +362,7 @@ describe("pk3s-flush against a loopback receiver", () => {
   test("500 forever: kept after exactly TELEMETRY_MAX_RETRIES requests", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ statuses: [500] });
-    const [event] = queueEvents(dirs.outbox, 1);
+    const [event] = await queueEvents(dirs.outbox, 1);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, TELEMETRY_MAX_RETRIES: "2" });
     const result = await run("flush", [], env);
     expect(result.code).toBe(0);
@@ -378,7 +378,7 @@ describe("pk3s-flush against a loopback receiver", () => {
     const receiver = scope.receiver({
       behaviour: (_r, i) => (i === 0 ? { status: 429, headers: { "Retry-After": "1" } } : { status: 202 }),
     });
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
     expect(counts(result.stdout)).toMatchObject({ delivered: 1 });
     expect(receiver.requests).toHaveLength(2);
@@ -389,7 +389,7 @@ describe("pk3s-flush against a loopback receiver", () => {
   test("an endpoint that never answers: kept, and flush returns", async () => {
     const dirs = scope.dirs();
     const silent = scope.silent();
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const env = baseEnv(dirs, {
       TELEMETRY_ENDPOINT: silent.url,
       TELEMETRY_REQUEST_TIMEOUT_SECONDS: "0.3",
@@ -405,7 +405,7 @@ describe("pk3s-flush against a loopback receiver", () => {
 
   test("connection refused: kept", async () => {
     const dirs = scope.dirs();
-    queueEvents(dirs.outbox, 2);
+    await queueEvents(dirs.outbox, 2);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: `http://127.0.0.1:${refusedPort()}/telemetry` });
     const result = await run("flush", [], env);
     expect(result.code).toBe(0);
@@ -416,7 +416,7 @@ describe("pk3s-flush against a loopback receiver", () => {
 
   test("token + http:// to a non-loopback host (TEST-NET): refused with a warning, event kept", async () => {
     const dirs = scope.dirs();
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: "http://192.0.2.1:9/", TELEMETRY_BEARER_TOKEN: TOKEN });
     const result = await run("flush", [], env);
     expect(result.code).toBe(0);
@@ -431,7 +431,7 @@ describe("pk3s-flush against a loopback receiver", () => {
   test("token + http:// to a non-loopback name: no connection is even opened", async () => {
     const dirs = scope.dirs();
     const silent = scope.silent();
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const env = baseEnv(dirs, {
       TELEMETRY_ENDPOINT: `http://0.0.0.0:${silent.port}/telemetry`,
       TELEMETRY_BEARER_TOKEN: TOKEN,
@@ -446,7 +446,7 @@ describe("pk3s-flush against a loopback receiver", () => {
 
   test('TELEMETRY_ENDPOINT="": nothing sent, events kept', async () => {
     const dirs = scope.dirs();
-    queueEvents(dirs.outbox, 3);
+    await queueEvents(dirs.outbox, 3);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: "" }));
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("kept for a later flush: no endpoint configured");
@@ -457,7 +457,7 @@ describe("pk3s-flush against a loopback receiver", () => {
 
   test("TELEMETRY_ENDPOINT=ftp://x: a warning naming it, nothing sent, not even to the default", async () => {
     const dirs = scope.dirs();
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: "ftp://x" }));
     expect(result.code).toBe(0);
     expect(linesWith(result.stderr, "TELEMETRY_ENDPOINT")).toHaveLength(1);
@@ -480,7 +480,7 @@ describe("invalid numbers: one warning naming the variable and the default, then
   ] as const)("%s=%s", async (name, value, fallback) => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, [name]: value }));
     expect(result.code).toBe(0);
     const warnings = linesWith(result.stderr, name);
@@ -495,7 +495,7 @@ describe("invalid numbers: one warning naming the variable and the default, then
   test("a failing default of 3 retries is really used after TELEMETRY_MAX_RETRIES=abc", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ statuses: [503] });
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, TELEMETRY_MAX_RETRIES: "abc" });
     const result = await run("flush", [], env);
     expect(result.code).toBe(0);

@@ -1,7 +1,7 @@
 // pk3s-emit (SPEC §3, §4): the event it sends, doing nothing at all when disabled, never
 // waiting on a dead endpoint, previews, the propagated environment, and usage errors.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { EventSchema, type TelemetryEvent } from "../lib/event.ts";
@@ -13,6 +13,7 @@ import {
   REPO,
   run,
   running,
+  scriptArgv,
   start,
   type TestDirs,
   waiterPid,
@@ -617,5 +618,35 @@ describe("nothing could send it: said once, no background flusher", () => {
     await Bun.sleep(200);
     expect(lockPid(dirs.outbox)).toBeNull(); // no flusher was started for it
     expect(dirs.list("pending")).toHaveLength(1); // kept, not lost
+  });
+});
+
+describe("the queued file is private whatever the caller's umask", () => {
+  test("umask 000, a fresh outbox two levels deep: directories 0700, the event file 0600", async () => {
+    const dirs = scope.dirs();
+    const outbox = join(dirs.root, "fresh", "outbox");
+    // No endpoint: the event stays queued and no background flusher touches the modes after.
+    const env = baseEnv(dirs, {
+      TELEMETRY_ENABLED: "true",
+      TELEMETRY_ENDPOINT: "",
+      TELEMETRY_OUTBOX_DIR: outbox,
+    });
+    const proc = Bun.spawn(["sh", "-c", 'umask 000 && exec "$@"', "sh", ...scriptArgv("emit", STARTED)], {
+      cwd: REPO,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await proc.exited).toBe(0);
+    expect(await new Response(proc.stderr).text()).toContain("no endpoint configured");
+    expect(statSync(join(dirs.root, "fresh")).mode & 0o777).toBe(0o700);
+    expect(statSync(outbox).mode & 0o777).toBe(0o700);
+    expect(statSync(join(outbox, "pending")).mode & 0o777).toBe(0o700);
+    const files = readdirSync(join(outbox, "pending"));
+    expect(files).toHaveLength(1);
+    expect(statSync(join(outbox, "pending", files[0] as string)).mode & 0o777).toBe(0o600);
+    expect(parseEvent(readFileSync(join(outbox, "pending", files[0] as string), "utf8")).command.name).toBe(
+      "run-scenario",
+    );
   });
 });

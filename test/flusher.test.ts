@@ -34,7 +34,7 @@ describe("backgroundFlush waits for a running flusher, then drains with its own 
   test("held lock: it waits, then takes over when the lock is released", async () => {
     const outboxDir = mkdtempSync(join(tmpdir(), "pk3s-wait-"));
     const outbox = new Outbox(outboxDir);
-    outbox.enqueue(
+    await outbox.enqueue(
       buildEvent({
         name: "infra.command.started",
         command: "x",
@@ -106,7 +106,7 @@ describe("backgroundFlush gives up waiting when it has nothing left to wait for"
   test("a newer waiter takes the slot: the older one leaves without draining", async () => {
     const outboxDir = mkdtempSync(join(tmpdir(), "pk3s-superseded-"));
     const outbox = new Outbox(outboxDir);
-    outbox.enqueue(
+    await outbox.enqueue(
       buildEvent({
         name: "infra.command.started",
         command: "x",

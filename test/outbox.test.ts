@@ -2,9 +2,10 @@
 // flusher loses nothing, corrupt files are quarantined, modes are private, and the flush
 // options (--purge, --dry-run, --json, consent) do what they say.
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { queuedText, queueEvents } from "./support/events.ts";
+import { Outbox, WRITE_GRACE_MS } from "../lib/outbox.ts";
+import { ageBeyondWriteGrace, queuedText, queueEvents } from "./support/events.ts";
 import { baseEnv, counts, finish, linesWith, REPO, run, running, start, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
 
@@ -15,7 +16,7 @@ describe("concurrent flushers", () => {
   test("4 flushers at once over 2,000 events: each event delivered exactly once", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    const events = queueEvents(dirs.outbox, 2000);
+    const events = await queueEvents(dirs.outbox, 2000);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
     const procs = Array.from({ length: 4 }, () => start("flush", [], env));
     const results = await Promise.all(procs.map((p) => finish(p)));
@@ -37,7 +38,7 @@ describe("concurrent flushers", () => {
   test("oldest first: one flusher at concurrency 1 sends in queue order", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    const events = queueEvents(dirs.outbox, 25);
+    const events = await queueEvents(dirs.outbox, 25);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
     const result = await run("flush", ["--concurrency", "1"], env);
     expect(counts(result.stdout)).toMatchObject({ delivered: 25 });
@@ -72,7 +73,7 @@ describe("a flusher killed mid-drain", () => {
   test("SIGKILL leaves claims behind; the next flush recovers them and loses nothing", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ delayMs: 20 });
-    const events = queueEvents(dirs.outbox, 500);
+    const events = await queueEvents(dirs.outbox, 500);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
     const concurrency = 4;
     const proc = start("flush", ["--concurrency", String(concurrency)], env);
@@ -110,7 +111,7 @@ describe("a flusher killed mid-drain", () => {
   test("a claim of a process that has exited (even an unreaped zombie) is recovered", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    const [event] = queueEvents(dirs.outbox, 1);
+    const [event] = await queueEvents(dirs.outbox, 1);
     if (!event) throw new Error("no event");
     // An orphaned `sleep` exits on its own: whether its new parent reaps it or leaves a zombie,
     // its claim belongs to a process that can no longer deliver anything.
@@ -134,7 +135,7 @@ describe("a flusher killed mid-drain", () => {
   test("a fresh claim of a live process is left alone", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    const [event] = queueEvents(dirs.outbox, 1);
+    const [event] = await queueEvents(dirs.outbox, 1);
     const name = `${event?.event_id}.json`;
     const { renameSync } = await import("node:fs");
     const claimed = `${name}@${process.pid}@${Date.now()}`;
@@ -150,8 +151,9 @@ describe("corrupt files", () => {
   test("unreadable and schema-invalid files are quarantined with a warning; good ones delivered", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    const events = queueEvents(dirs.outbox, 2);
+    const events = await queueEvents(dirs.outbox, 2);
     writeFileSync(join(dirs.outbox, "pending", "0000-bad.json"), "{not json", { mode: 0o600 });
+    ageBeyondWriteGrace(join(dirs.outbox, "pending", "0000-bad.json")); // not one its writer is still writing
     writeFileSync(
       join(dirs.outbox, "pending", "0001-invalid.json"),
       JSON.stringify({ schema_version: "1", event_id: "x", hostname: "build-box-7" }),
@@ -175,12 +177,48 @@ describe("corrupt files", () => {
   });
 });
 
+describe("a file caught while pk3s-emit writes it in place", () => {
+  test("fresh and not JSON yet: kept for a later pass, not quarantined; whole, it is delivered", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const [event] = await queueEvents(dirs.outbox, 1);
+    const path = join(dirs.outbox, "pending", `${event?.event_id}.json`);
+    const whole = readFileSync(path, "utf8");
+    writeFileSync(path, whole.slice(0, 40)); // open() and part of write() done, the rest not yet
+    const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url });
+    const first = await run("flush", [], env);
+    expect(first.code).toBe(0);
+    expect(counts(first.stdout)).toEqual({ delivered: 0, kept: 1, rejected: 0, quarantined: 0 });
+    expect(linesWith(first.stderr, "still being written")).toHaveLength(1);
+    expect(dirs.list("quarantine")).toEqual([]);
+    expect(receiver.requests).toHaveLength(0);
+
+    writeFileSync(path, whole); // the writer finishes
+    const second = await run("flush", [], env);
+    expect(counts(second.stdout)).toEqual({ delivered: 1, kept: 0, rejected: 0, quarantined: 0 });
+    expect(receiver.eventIds()).toEqual([event?.event_id as string]);
+  });
+
+  test(`not JSON and older than ${WRITE_GRACE_MS / 1000} s: quarantined`, async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    new Outbox(dirs.outbox).ensure();
+    const path = join(dirs.outbox, "pending", "0000-truncated.json");
+    writeFileSync(path, '{"schema_version":"1","ev', { mode: 0o600 });
+    ageBeyondWriteGrace(path);
+    const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
+    expect(counts(result.stdout)).toEqual({ delivered: 0, kept: 0, rejected: 0, quarantined: 1 });
+    expect(dirs.list("pending")).toEqual([]);
+    expect(dirs.list("quarantine")).toHaveLength(1);
+  });
+});
+
 describe("modes and options", () => {
   test("outbox directories are 0700 and event files 0600, even when the dir existed wider", async () => {
     const dirs = scope.dirs();
     mkdirSync(dirs.outbox, { recursive: true, mode: 0o755 });
     chmodSync(dirs.outbox, 0o755);
-    queueEvents(dirs.outbox, 3);
+    await queueEvents(dirs.outbox, 3);
     expect(statSync(dirs.outbox).mode & 0o777).toBe(0o700);
     for (const area of ["pending", "claimed", "dead-letter", "quarantine", "tmp"]) {
       expect(statSync(join(dirs.outbox, area)).mode & 0o777).toBe(0o700);
@@ -199,7 +237,7 @@ describe("modes and options", () => {
   test("--purge removes the pending events and sends nothing", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    queueEvents(dirs.outbox, 4);
+    await queueEvents(dirs.outbox, 4);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, TELEMETRY_ENABLED: "true" });
     const result = await run("flush", ["--purge"], env);
     expect(result.code).toBe(0);
@@ -212,7 +250,7 @@ describe("modes and options", () => {
   test("--dry-run prints each request with the token masked and sends nothing", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    const events = queueEvents(dirs.outbox, 2);
+    const events = await queueEvents(dirs.outbox, 2);
     const env = baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url, TELEMETRY_BEARER_TOKEN: TOKEN });
     const result = await run("flush", ["--dry-run"], env);
     expect(result.code).toBe(0);
@@ -230,7 +268,7 @@ describe("modes and options", () => {
   test("--json prints parseable counts", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver({ behaviour: (_r, i) => ({ status: i === 0 ? 410 : 202 }) });
-    queueEvents(dirs.outbox, 3);
+    await queueEvents(dirs.outbox, 3);
     const result = await run(
       "flush",
       ["--json", "--concurrency", "1"],
@@ -255,7 +293,7 @@ describe("modes and options", () => {
   ] as const)("%s: nothing sent, events kept", async (_label, args, extra) => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    queueEvents(dirs.outbox, 2);
+    await queueEvents(dirs.outbox, 2);
     const result = await run(
       "flush",
       [...args],
@@ -272,7 +310,7 @@ describe("modes and options", () => {
   test("consent merely unset (non-interactive) does not withdraw what is already queued", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
-    queueEvents(dirs.outbox, 1);
+    await queueEvents(dirs.outbox, 1);
     const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
     expect(counts(result.stdout)).toMatchObject({ delivered: 1 });
     expect(receiver.requests).toHaveLength(1);

@@ -6,4 +6,4 @@ import { makeEvent } from "./events.ts";
 const [dir, at] = process.argv.slice(2);
 if (!dir || !at) throw new Error("usage: enqueue-at.ts <outbox-dir> <epoch-ms>");
 await Bun.sleep(Math.max(0, Number(at) - Date.now()));
-new Outbox(dir).enqueue(makeEvent());
+await new Outbox(dir).enqueue(makeEvent());

@@ -1,9 +1,9 @@
 // Building and queueing real events with the product's own lib/event.ts and lib/outbox.ts.
-import { readFileSync } from "node:fs";
+import { readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "../../lib/correlation.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "../../lib/event.ts";
-import { Outbox } from "../../lib/outbox.ts";
+import { Outbox, WRITE_GRACE_MS } from "../../lib/outbox.ts";
 
 export function makeEvent(overrides: Partial<EventInput> = {}): TelemetryEvent {
   return buildEvent({
@@ -21,12 +21,12 @@ export function makeEvent(overrides: Partial<EventInput> = {}): TelemetryEvent {
 }
 
 /** Queue `n` events into the outbox at `dir`; returns them in queue (= age) order. */
-export function queueEvents(dir: string, n: number): TelemetryEvent[] {
+export async function queueEvents(dir: string, n: number): Promise<TelemetryEvent[]> {
   const outbox = new Outbox(dir);
   const events: TelemetryEvent[] = [];
   for (let i = 0; i < n; i++) {
     const event = makeEvent();
-    outbox.enqueue(event);
+    await outbox.enqueue(event);
     events.push(event);
   }
   return events;
@@ -35,4 +35,10 @@ export function queueEvents(dir: string, n: number): TelemetryEvent[] {
 /** The exact text queued for an event (without the trailing newline). */
 export function queuedText(dir: string, event: TelemetryEvent): string {
   return readFileSync(join(dir, "pending", `${event.event_id}.json`), "utf8").trimEnd();
+}
+
+/** Date a file back beyond the grace a writer gets to finish it (so unreadable = corrupt). */
+export function ageBeyondWriteGrace(path: string): void {
+  const mtime = new Date(Date.now() - WRITE_GRACE_MS - 1_000);
+  utimesSync(path, mtime, mtime);
 }

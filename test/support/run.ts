@@ -128,7 +128,7 @@ export function baseEnv(dirs: TestDirs, extra: Record<string, string | undefined
   return env;
 }
 
-function scriptArgv(name: string, args: string[]): string[] {
+export function scriptArgv(name: string, args: string[]): string[] {
   return [process.execPath, `scripts/${name}.ts`, ...args];
 }
 
