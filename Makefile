@@ -102,9 +102,11 @@ build: $(BINARIES) ## Compile every script into a standalone binary dist/pk3s-<s
 # pk3s-emit lives a few milliseconds: JIT tiering later than normal saves start-up work there.
 dist/pk3s-emit: COMPILE_FLAGS := --compile-jit-policy=100
 
+# --splitting: code reached only through import() (delivery for pk3s-emit, which only queues)
+# is a separate chunk inside the binary, loaded when first needed rather than at every start.
 dist/pk3s-%: scripts/%.ts $(SOURCES) $(DEPS) Makefile
 	@mkdir -p dist
-	"$(BUN)" build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv \
+	"$(BUN)" build --compile --splitting --minify --bytecode --format=esm --no-compile-autoload-dotenv \
 		--no-compile-autoload-bunfig $(COMPILE_FLAGS) "$<" --outfile "$@"
 
 bench: build ## Print performance figures (medians) against same-run baselines

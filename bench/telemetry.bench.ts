@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { newId } from "../lib/correlation.ts";
 import { buildEvent } from "../lib/event.ts";
-import { BACKGROUND_FLUSH_ARG } from "../lib/flusher.ts";
+import { BACKGROUND_FLUSH_ARG } from "../lib/handoff.ts";
 import { Outbox } from "../lib/outbox.ts";
 import { fmtMs, median, printTable, type Row, startReceiverProcess, timedOk } from "./lib.ts";
 

@@ -1,43 +1,22 @@
 // Delivery: one event → one POST to the endpoint, through ofetch (attempts, per-attempt request
-// timeout, backoff with jitter, Retry-After), classified as delivered / kept / rejected.
-// Also the pure rules around it: headers, when a token may travel, how a status is classified,
-// and a bounded TCP reachability probe that applies the connect timeout.
+// timeout, backoff with jitter, Retry-After), classified as delivered / kept / rejected; and a
+// bounded TCP reachability probe that applies the connect timeout. What the request carries
+// and whether it may be made at all are request.ts's rules.
 import { FetchError, ofetch } from "ofetch";
 import type { TelemetryEvent } from "./event.ts";
-import type { Settings } from "./settings.ts";
-
-export type DeliveryConfig = Pick<
-  Settings,
-  | "endpoint"
-  | "marker"
-  | "token"
-  | "userAgent"
-  | "maxRetries"
-  | "connectTimeoutSeconds"
-  | "requestTimeoutSeconds"
->;
+import { type DeliveryConfig, deliveryBlocked, NO_ENDPOINT, requestHeaders } from "./request.ts";
 
 export type Outcome =
   | { kind: "delivered"; status: number; attempts: number }
   | { kind: "kept"; reason: string; status?: number; attempts: number }
   | { kind: "rejected"; status: number; attempts: number };
 
-export const MARKER_HEADER = "X-Productive-K3S-Telemetry";
 /** Longest Retry-After we wait for inside one flush; longer means "keep it for later". */
 export const RETRY_AFTER_CAP_MS = 10_000;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 4_000;
 const RETRY_STATUSES = [408, 429];
 for (let status = 500; status < 600; status++) RETRY_STATUSES.push(status);
-export const TOKEN_REFUSED = "refusing to send the bearer token over plain http to a non-loopback host";
-export const NO_ENDPOINT = "no endpoint configured";
-
-/** Why nothing can be sent with this configuration (before any connection), or null. */
-export function deliveryBlocked(config: Pick<DeliveryConfig, "endpoint" | "token">): string | null {
-  if (!config.endpoint) return NO_ENDPOINT;
-  if (!tokenAllowed(config.endpoint, config.token)) return TOKEN_REFUSED;
-  return null;
-}
 
 export type StatusClass = "delivered" | "retry" | "reject";
 
@@ -46,29 +25,6 @@ export function classifyStatus(status: number): StatusClass {
   if (status >= 200 && status < 300) return "delivered";
   if (status === 408 || status === 429 || (status >= 500 && status < 600)) return "retry";
   return "reject";
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/** The token never travels in clear text to another machine. */
-export function tokenAllowed(endpoint: string, token: string | null): boolean {
-  if (!token) return true;
-  const url = new URL(endpoint);
-  return url.protocol === "https:" || isLoopbackHost(url.hostname);
-}
-
-/** The headers of a delivery. `redactToken` gives the preview form (`Bearer ***`). */
-export function requestHeaders(config: DeliveryConfig, redactToken = false): Record<string, string> {
-  const headers: Record<string, string> = {
-    "Content-Type": "application/json",
-    [MARKER_HEADER]: config.marker,
-    "User-Agent": config.userAgent,
-  };
-  if (config.token) headers.Authorization = `Bearer ${redactToken ? "***" : config.token}`;
-  return headers;
 }
 
 /** Seconds or an HTTP date, as milliseconds from now; null when absent or unreadable. */

@@ -7,12 +7,12 @@
 // detached background flusher. Disabled consent: nothing at all happens.
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
-import { deliver, deliveryBlocked, requestHeaders } from "./delivery.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
-import { handOff } from "./flusher.ts";
+import { handOff } from "./handoff.ts";
 import type { Logger } from "./log.ts";
 import { recordNames } from "./names.ts";
 import { Outbox } from "./outbox.ts";
+import { deliveryBlocked, requestHeaders } from "./request.ts";
 import type { Settings } from "./settings.ts";
 
 /** How long a finishing command waits for its in-flight inline deliveries. */
@@ -135,6 +135,8 @@ export class Emitter {
     try {
       const claim = this.outbox.claim(name);
       if (!claim) return; // a background flusher already took it
+      // Loaded on first use: pk3s-emit, which only queues, never loads ofetch.
+      const { deliver } = await import("./delivery.ts");
       // One attempt here; retries are the background flusher's job.
       const outcome = await deliver(
         event,

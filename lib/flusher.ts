@@ -1,12 +1,12 @@
 // Flusher: drains the outbox — oldest first, N deliveries at a time, each event claimed by
-// exactly one process — and the background hand-off that lets a command return at once while
-// its events are delivered by a detached process (one per outbox at a time, via a lock file).
-import { join } from "node:path";
+// exactly one process — and the background flusher that handoff.ts starts: one drains per
+// outbox at a time (a lock file), one more may wait for it (the waiting slot).
+import { fs } from "./builtins.ts";
 import { explicitlyDisabled } from "./consent.ts";
-import { type DeliveryConfig, deliver, deliveryBlocked, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
-import { fs } from "./lazy-fs.ts";
+import { deliver, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { type Claim, isCode, Outbox, processAlive } from "./outbox.ts";
+import { type DeliveryConfig, deliveryBlocked } from "./request.ts";
 import { parseSettings } from "./settings.ts";
 
 export interface DrainCounts {
@@ -119,25 +119,17 @@ export function addCounts(a: DrainCounts, b: DrainCounts): DrainCounts {
   };
 }
 
-// ---- background hand-off ------------------------------------------------------------------
+// ---- the background flusher ---------------------------------------------------------------
 
-/** The hidden argument that turns any pk3s binary into a background flusher. */
-export const BACKGROUND_FLUSH_ARG = "__pk3s-background-flush";
 const LOCK_NAME = "flusher.lock";
 const WAITER_NAME = "flusher.next";
 /** A background flusher refreshes its lock after every pass; one this old is abandoned. */
 export const LOCK_LEASE_MS = 15 * 60_000;
 
-/** The current program, as argv, whether compiled (`dist/pk3s-*`) or run by Bun from source. */
-export function selfCommand(): string[] {
-  const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
-  return compiled ? [process.execPath] : [process.execPath, Bun.main];
-}
-
 /** Pid of the live background flusher of this outbox, or null. */
 export function lockHolder(outboxDir: string, now = Date.now()): number | null {
   try {
-    const path = join(outboxDir, LOCK_NAME);
+    const path = `${outboxDir}/${LOCK_NAME}`;
     const pid = Number(fs().readFileSync(path, "utf8").trim());
     // A lock older than the lease is stale even if its pid is alive: the pid may have been
     // reused by an unrelated process after the flusher was killed.
@@ -152,7 +144,7 @@ export function lockHolder(outboxDir: string, now = Date.now()): number | null {
 type LockAttempt = "locked" | "busy" | "gone";
 
 function tryLock(outboxDir: string): LockAttempt {
-  const path = join(outboxDir, LOCK_NAME);
+  const path = `${outboxDir}/${LOCK_NAME}`;
   for (let tries = 0; tries < 2; tries++) {
     try {
       const fd = fs().openSync(path, "wx", 0o600);
@@ -176,7 +168,7 @@ function tryLock(outboxDir: string): LockAttempt {
 /** Pid of the flusher in the waiting slot (the latest hand-off while the lock was held). */
 export function waiterPid(outboxDir: string): number | null {
   try {
-    const pid = Number(fs().readFileSync(join(outboxDir, WAITER_NAME), "utf8").trim());
+    const pid = Number(fs().readFileSync(`${outboxDir}/${WAITER_NAME}`, "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
@@ -185,12 +177,12 @@ export function waiterPid(outboxDir: string): number | null {
 
 /** Take the waiting slot: the last writer wins (write aside, then rename over). */
 function takeWaitingSlot(outboxDir: string): void {
-  const aside = join(outboxDir, `${WAITER_NAME}.${process.pid}`);
+  const aside = `${outboxDir}/${WAITER_NAME}.${process.pid}`;
   try {
     const fd = fs().openSync(aside, "w", 0o600);
     fs().writeSync(fd, String(process.pid));
     fs().closeSync(fd);
-    fs().renameSync(aside, join(outboxDir, WAITER_NAME));
+    fs().renameSync(aside, `${outboxDir}/${WAITER_NAME}`);
   } catch {
     // best-effort: without the slot this flusher still waits, it just cannot be superseded
   }
@@ -198,7 +190,7 @@ function takeWaitingSlot(outboxDir: string): void {
 
 function leaveWaitingSlot(outboxDir: string): void {
   try {
-    if (waiterPid(outboxDir) === process.pid) fs().unlinkSync(join(outboxDir, WAITER_NAME));
+    if (waiterPid(outboxDir) === process.pid) fs().unlinkSync(`${outboxDir}/${WAITER_NAME}`);
   } catch {
     // already taken over or gone
   }
@@ -207,7 +199,7 @@ function leaveWaitingSlot(outboxDir: string): void {
 function refreshLock(outboxDir: string): void {
   try {
     const now = new Date();
-    fs().utimesSync(join(outboxDir, LOCK_NAME), now, now);
+    fs().utimesSync(`${outboxDir}/${LOCK_NAME}`, now, now);
   } catch {
     // gone: the next pass re-checks
   }
@@ -215,32 +207,11 @@ function refreshLock(outboxDir: string): void {
 
 /** Remove the lock only if it is still ours (another flusher may have taken over a stale one). */
 function unlock(outboxDir: string): void {
-  const path = join(outboxDir, LOCK_NAME);
+  const path = `${outboxDir}/${LOCK_NAME}`;
   try {
     if (Number(fs().readFileSync(path, "utf8").trim()) === process.pid) fs().unlinkSync(path);
   } catch {
     // already gone
-  }
-}
-
-/**
- * Start a detached background flusher for this outbox. If one is already draining, the new one
- * waits for it in the single waiting slot (superseding any older waiter), so the events just
- * queued are always drained with the settings of the latest hand-off. The environment (with
- * the token) is inherited, with `overrides` on top (the consent this execution resolved);
- * nothing secret is on the command line.
- */
-export function handOff(overrides: Record<string, string> = {}): void {
-  const [cmd, ...args] = selfCommand();
-  try {
-    const child = Bun.spawn([cmd as string, ...args, BACKGROUND_FLUSH_ARG], {
-      detached: true,
-      stdio: ["ignore", "ignore", "ignore"],
-      env: { ...process.env, ...overrides },
-    });
-    child.unref();
-  } catch {
-    // best-effort: the events stay queued for the next flush
   }
 }
 
@@ -313,11 +284,10 @@ export async function backgroundFlush(
 }
 
 /**
- * Entry point shared by every pk3s binary: when started with BACKGROUND_FLUSH_ARG it becomes a
- * silent background flusher and exits. Consent is re-checked: explicitly disabled sends nothing.
+ * A background flusher's whole life (see handoff.ts): consent is re-checked — explicitly
+ * disabled sends nothing — then it drains and the process exits.
  */
-export async function runBackgroundFlushIfAsked(argv: string[]): Promise<void> {
-  if (argv[0] !== BACKGROUND_FLUSH_ARG) return;
+export async function runBackgroundFlush(): Promise<never> {
   const { settings } = parseSettings(process.env);
   const withdrawn = explicitlyDisabled({
     telemetryEnabled: settings.enabledRaw,

@@ -13,10 +13,9 @@
 // Claiming is an atomic rename, so of several flushers exactly one gets each event. A claim
 // whose process has died (SIGKILL) or that is older than the lease goes back to pending.
 // Directories are 0700 and files 0600; the token is never part of a queued event.
-import { join } from "node:path";
 import * as v from "valibot";
+import { fs } from "./builtins.ts";
 import { EventSchema, type TelemetryEvent } from "./event.ts";
-import { fs } from "./lazy-fs.ts";
 
 const DIRS = ["pending", "claimed", "dead-letter", "quarantine", "tmp"] as const;
 type Area = (typeof DIRS)[number];
@@ -49,8 +48,9 @@ export class Outbox {
     private readonly options: OutboxOptions = {},
   ) {}
 
-  private area(area: Area): string {
-    return join(this.dir, area);
+  /** `<dir>/<area>[/<name>]`, joined by hand: pk3s-emit does not load node:path. */
+  private area(area: Area, name?: string): string {
+    return name === undefined ? `${this.dir}/${area}` : `${this.dir}/${area}/${name}`;
   }
 
   /** Create the directories (0700), tightening them if they exist with wider modes. */
@@ -66,13 +66,13 @@ export class Outbox {
   async enqueue(event: TelemetryEvent): Promise<string> {
     const name = `${event.event_id}.json`;
     const text = `${JSON.stringify(event)}\n`;
-    const final = join(this.area("pending"), name);
+    const final = this.area("pending", name);
     if (this.options.privateUmask) {
       await Bun.write(final, text, { createPath: true });
       return name;
     }
     this.ensure();
-    writeAtomic(join(this.area("tmp"), `${name}.${process.pid}`), final, text);
+    writeAtomic(this.area("tmp", `${name}.${process.pid}`), final, text);
     return name;
   }
 
@@ -83,9 +83,9 @@ export class Outbox {
 
   /** Try to take one pending event for this process; null if another process got it first. */
   claim(name: string): Claim | null {
-    const path = join(this.area("claimed"), [name, process.pid, Date.now()].join(CLAIM_SEPARATOR));
+    const path = this.area("claimed", [name, process.pid, Date.now()].join(CLAIM_SEPARATOR));
     try {
-      fs().renameSync(join(this.area("pending"), name), path);
+      fs().renameSync(this.area("pending", name), path);
       return { name, path };
     } catch (error) {
       if (isCode(error, "ENOENT")) return null;
@@ -120,7 +120,7 @@ export class Outbox {
 
   /** Not delivered yet: back to pending for a later flush. */
   release(claim: Claim): void {
-    fs().renameSync(claim.path, join(this.area("pending"), claim.name));
+    fs().renameSync(claim.path, this.area("pending", claim.name));
   }
 
   /** Rejected by the endpoint: kept for audit with the status, never retried. */
@@ -130,18 +130,14 @@ export class Outbox {
       status,
       event: JSON.parse(fs().readFileSync(claim.path, "utf8")),
     };
-    const final = join(this.area("dead-letter"), claim.name);
-    writeAtomic(
-      join(this.area("tmp"), `${claim.name}.dl.${process.pid}`),
-      final,
-      `${JSON.stringify(record)}\n`,
-    );
+    const final = this.area("dead-letter", claim.name);
+    writeAtomic(this.area("tmp", `${claim.name}.dl.${process.pid}`), final, `${JSON.stringify(record)}\n`);
     fs().unlinkSync(claim.path);
   }
 
   /** Unreadable: moved aside so it stops blocking the queue. */
   quarantine(claim: Claim): void {
-    fs().renameSync(claim.path, join(this.area("quarantine"), `${claim.name}.${Date.now()}`));
+    fs().renameSync(claim.path, this.area("quarantine", `${claim.name}.${Date.now()}`));
   }
 
   /** Remove every pending event without sending it; returns how many. */
@@ -149,7 +145,7 @@ export class Outbox {
     let removed = 0;
     for (const name of this.pending()) {
       try {
-        fs().unlinkSync(join(this.area("pending"), name));
+        fs().unlinkSync(this.area("pending", name));
         removed++;
       } catch (error) {
         if (!isCode(error, "ENOENT")) throw error;
@@ -168,10 +164,10 @@ export class Outbox {
       const [name, pid, since] = file.split(CLAIM_SEPARATOR);
       if (!name || !pid || !since) continue;
       const stale = !processAlive(Number(pid)) || now - Number(since) > leaseMs;
-      const path = join(this.area("claimed"), file);
+      const path = this.area("claimed", file);
       if (!stale) continue;
       try {
-        fs().renameSync(path, join(this.area("pending"), name));
+        fs().renameSync(path, this.area("pending", name));
         recovered++;
       } catch (error) {
         if (!isCode(error, "ENOENT")) throw error;

@@ -3,9 +3,9 @@
 // An invalid value never crashes and never hangs: it yields one warning naming the variable
 // and the default used. The token value is never echoed.
 import { homedir, tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
 import * as v from "valibot";
 import { switchedOn } from "./bool.ts";
+import { path } from "./builtins.ts";
 import { guardValue } from "./guard.ts";
 import { identifiersFor } from "./names.ts";
 import { sanitize } from "./privacy.ts";
@@ -207,12 +207,23 @@ function parseId(env: Env, name: PropagatedVariable, warnings: string[], instead
 
 /** Where the outbox lives by default: the user's XDG state directory. */
 export function defaultOutboxDir(env: Env): string {
+  const { isAbsolute, join } = path();
   const state = env.XDG_STATE_HOME;
   if (state && isAbsolute(state)) return join(state, "pk3s-infra-telemetry", "outbox");
   const home = env.HOME || safeHomedir();
   if (home) return join(home, ".local", "state", "pk3s-infra-telemetry", "outbox");
   return join(tmpdir(), `pk3s-infra-telemetry-${process.getuid?.() ?? "user"}`, "outbox");
 }
+
+/**
+ * `raw` resolved against `cwd`. An absolute path that is already normal (what a parent run
+ * propagates) is taken as it is, so pk3s-emit does not load node:path for it.
+ */
+export function absolutePath(cwd: string, raw: string): string {
+  return NORMAL_ABSOLUTE.test(raw) ? raw : path().resolve(cwd, raw);
+}
+/** "/", or "/"-separated segments none of which is empty, "." or "..". */
+const NORMAL_ABSOLUTE = /^\/$|^(?:\/(?!\.{1,2}(?:\/|$))[^/]+)+$/;
 
 function safeHomedir(): string {
   try {
@@ -269,7 +280,7 @@ export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsRe
     maxRetries: parseField(env, NUMBER_FIELDS.maxRetries, warnings),
     connectTimeoutSeconds: parseField(env, NUMBER_FIELDS.connectTimeoutSeconds, warnings),
     requestTimeoutSeconds: parseField(env, NUMBER_FIELDS.requestTimeoutSeconds, warnings),
-    outboxDir: outboxRaw ? resolve(cwd, outboxRaw) : defaultOutboxDir(env),
+    outboxDir: outboxRaw ? absolutePath(cwd, outboxRaw) : defaultOutboxDir(env),
     userAgent: parseField(env, TEXT_FIELDS.userAgent, warnings),
     sessionId: parseId(env, "TELEMETRY_SESSION_ID", warnings, "a new session is started"),
     parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings, "no parent run is recorded"),

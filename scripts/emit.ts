@@ -7,7 +7,7 @@ import { readSettings, resolveExecutionConsent } from "../lib/context.ts";
 import { correlate, newId } from "../lib/correlation.ts";
 import { Emitter } from "../lib/emitter.ts";
 import { COMMAND_RESULTS, type CommandResult, describeIssues, LEVELS, type TestLevel } from "../lib/event.ts";
-import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
+import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
 import type { Logger } from "../lib/log.ts";
 import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/propagation.ts";
 import { isOpaqueId } from "../lib/settings.ts";

@@ -4,7 +4,8 @@ import { intOption, parseCli, runMain, UsageError } from "../lib/cli.ts";
 import { explicitlyDisabled, parseTelemetryFlag } from "../lib/consent.ts";
 import { readSettings } from "../lib/context.ts";
 import { preview } from "../lib/emitter.ts";
-import { DEFAULT_CONCURRENCY, drain, runBackgroundFlushIfAsked, zeroCounts } from "../lib/flusher.ts";
+import { DEFAULT_CONCURRENCY, drain, zeroCounts } from "../lib/flusher.ts";
+import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
 import type { Logger } from "../lib/log.ts";
 import { Outbox } from "../lib/outbox.ts";
 

@@ -10,7 +10,7 @@ import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from 
 import { readSettings, resolveExecutionConsent, startExecution } from "../lib/context.ts";
 import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
-import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
+import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
 import { type Logger, redactSecrets } from "../lib/log.ts";
 import { runMatrix } from "../lib/matrix.ts";
 import { writeAtomic } from "../lib/outbox.ts";

@@ -7,7 +7,7 @@ import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli
 import { startExecution } from "../lib/context.ts";
 import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
-import { runBackgroundFlushIfAsked } from "../lib/flusher.ts";
+import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
 import { type Logger, redactSecrets } from "../lib/log.ts";
 import { terminalAsker } from "../lib/prompt.ts";
 import { resultLine, runScenario, type ScenarioSpec } from "../lib/runner.ts";

@@ -4,15 +4,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import {
-  backoffMs,
-  classifyStatus,
-  type DeliveryConfig,
-  deliver,
-  parseRetryAfter,
-  reachable,
-  tokenAllowed,
-} from "../lib/delivery.ts";
+import { backoffMs, classifyStatus, deliver, parseRetryAfter, reachable } from "../lib/delivery.ts";
+import { type DeliveryConfig, tokenAllowed } from "../lib/request.ts";
 import { makeEvent, queuedText, queueEvents } from "./support/events.ts";
 import { refusedPort } from "./support/receiver.ts";
 import { baseEnv, counts, linesWith, REPO, run } from "./support/run.ts";

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_ENDPOINT, DEFAULT_MARKER, defaultOutboxDir, parseSettings } from "../lib/settings.ts";
+import { resolve } from "node:path";
+import {
+  absolutePath,
+  DEFAULT_ENDPOINT,
+  DEFAULT_MARKER,
+  defaultOutboxDir,
+  parseSettings,
+} from "../lib/settings.ts";
 import { DEFAULT_USER_AGENT } from "../lib/version.ts";
 
 const base = { HOME: "/home/canary-user-x9" };
@@ -76,6 +83,35 @@ describe("parseSettings: invalid values warn once, name the variable and the def
     });
     expect(warnings.join("\n")).not.toContain(token);
     expect(warnings.join("\n")).toContain("TELEMETRY_MARKER");
+  });
+});
+
+describe("absolutePath: the outbox dir, as node:path would resolve it", () => {
+  // Normal absolute paths are taken as they are (no node:path at start-up); anything else
+  // goes through path.resolve. Either way the answer is resolve()'s.
+  const rows = [
+    "/",
+    "/a",
+    "/a/b",
+    "/a/b/",
+    "/a//b",
+    "//x",
+    "/a/./b",
+    "/a/../b",
+    "/a/..",
+    "/a/.",
+    "/.hidden/x",
+    "/a/..b",
+    "/a/b.",
+    "/a/b c",
+    "rel",
+    "./rel",
+    "../x",
+    "",
+    "a/../../b",
+  ];
+  test.each(rows)("%p", (raw) => {
+    expect(absolutePath("/cwd/here", raw)).toBe(resolve("/cwd/here", raw));
   });
 });
 
