@@ -3,7 +3,7 @@
 // The parser is a small one of our own rather than node:util's parseArgs: loading node:util
 // costs pk3s-emit about a millisecond of start-up, and start-up is most of its run time.
 import { LEVELS, type TestLevel } from "./event.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, type Logger, printErr, printOut } from "./log.ts";
 import { VERSION } from "./version.ts";
 
 export class UsageError extends Error {}
@@ -113,10 +113,10 @@ export async function runMain(
   try {
     const argv = process.argv.slice(2);
     if (argv.includes("--version")) {
-      process.stdout.write(`${program} ${VERSION}\n`);
+      printOut(`${program} ${VERSION}\n`);
       code = 0;
     } else if (argv.includes("--help") || argv.includes("-h")) {
-      process.stdout.write(usage);
+      printOut(usage);
       code = 0;
     } else {
       code = await main(argv, log);
@@ -124,7 +124,7 @@ export async function runMain(
   } catch (error) {
     if (error instanceof UsageError) {
       log.error(error.message);
-      process.stderr.write(usage);
+      printErr(usage);
       code = 2;
     } else if (error instanceof ExitError) {
       log.error(error.message);

@@ -9,7 +9,7 @@ import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./handoff.ts";
-import type { Logger } from "./log.ts";
+import { type Logger, printOut } from "./log.ts";
 import { recordNames } from "./names.ts";
 import { Outbox } from "./outbox.ts";
 import { deliveryBlocked, requestHeaders } from "./request.ts";
@@ -102,7 +102,7 @@ export class Emitter {
       return null;
     }
     if (this.options.dryRun || this.settings.debug) {
-      (this.options.write ?? ((t) => process.stdout.write(t)))(preview(event, this.settings));
+      (this.options.write ?? printOut)(preview(event, this.settings));
       return event;
     }
     let name: string;

@@ -1,5 +1,7 @@
 // Log: one-line messages on stderr, prefixed with the program name. Every line passes
-// `redactSecrets`, so the bearer token can never be printed even by accident.
+// `redactSecrets`, so the bearer token can never be printed even by accident. Also how text
+// reaches stdout and stderr at all: through Bun's native console, since the first use of
+// Node's process.stdout/stderr streams costs a short-lived binary about 6 ms.
 
 let secrets: string[] = [];
 
@@ -31,5 +33,15 @@ export function createLogger(program: string, sink: (line: string) => void = wri
 }
 
 function writeStderr(line: string): void {
-  process.stderr.write(`${line}\n`);
+  console.error(line);
+}
+
+/** Print `text` on stdout as it is (a lone string argument is never format-expanded). */
+export function printOut(text: string): void {
+  if (text) console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
+}
+
+/** Print `text` on stderr as it is. */
+export function printErr(text: string): void {
+  if (text) console.error(text.endsWith("\n") ? text.slice(0, -1) : text);
 }

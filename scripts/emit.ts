@@ -8,7 +8,7 @@ import { correlate, newId } from "../lib/correlation.ts";
 import { Emitter } from "../lib/emitter.ts";
 import { COMMAND_RESULTS, type CommandResult, describeIssues, LEVELS, type TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import type { Logger } from "../lib/log.ts";
+import { type Logger, printOut } from "../lib/log.ts";
 import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/propagation.ts";
 import { isOpaqueId } from "../lib/settings.ts";
 
@@ -91,7 +91,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
       runId: callerRunId ?? settings.parentRunId ?? "",
       parentRunId: null,
     });
-    process.stdout.write(formatPropagated(set, format, values["include-token"] === true));
+    printOut(formatPropagated(set, format, values["include-token"] === true));
     return 0;
   }
 

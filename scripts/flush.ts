@@ -6,7 +6,7 @@ import { readSettings } from "../lib/context.ts";
 import { preview } from "../lib/emitter.ts";
 import { DEFAULT_CONCURRENCY, drain, zeroCounts } from "../lib/flusher.ts";
 import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import type { Logger } from "../lib/log.ts";
+import { type Logger, printOut } from "../lib/log.ts";
 import { Outbox } from "../lib/outbox.ts";
 
 const USAGE = `Usage: pk3s-flush [--dry-run] [--purge] [--concurrency N] [--json] [--telemetry enable|disable]
@@ -43,7 +43,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     const line = values.json
       ? JSON.stringify(values.purge ? counts : drained)
       : `delivered=${counts.delivered} kept=${counts.kept} rejected=${counts.rejected} quarantined=${counts.quarantined}${values.purge ? ` purged=${counts.purged}` : ""}`;
-    process.stdout.write(`${line}\n`);
+    printOut(`${line}\n`);
   };
 
   if (values.purge) {
@@ -56,7 +56,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     for (const name of outbox.pending()) {
       const claimless = { name, path: `${settings.outboxDir}/pending/${name}` };
       const read = outbox.read(claimless);
-      if (read.ok) process.stdout.write(`${preview(read.event, settings)}\n`);
+      if (read.ok) printOut(`${preview(read.event, settings)}\n`);
       else log.warn(`would move an unreadable event file aside (${read.problem}): ${name}`);
     }
     counts.kept = outbox.pending().length;

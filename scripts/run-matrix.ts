@@ -11,7 +11,7 @@ import { readSettings, resolveExecutionConsent, startExecution } from "../lib/co
 import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import { type Logger, redactSecrets } from "../lib/log.ts";
+import { type Logger, printOut, redactSecrets } from "../lib/log.ts";
 import { runMatrix } from "../lib/matrix.ts";
 import { writeAtomic } from "../lib/outbox.ts";
 import { isInteractive, terminalAsker } from "../lib/prompt.ts";
@@ -100,7 +100,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
       ask: terminalAsker(process.stderr),
       log,
     });
-    process.stdout.write(`${chosen.enabled}\n`);
+    printOut(`${chosen.enabled}\n`);
     return 0;
   }
   const level = parseLevel(levelRaw);
@@ -139,7 +139,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
               process.stderr.write(`----- ${outcome.name} ${outcome.target} output -----\n${output}`);
               if (!output.endsWith("\n")) process.stderr.write("\n");
             }
-            process.stdout.write(`${resultLine(outcome)}\n`);
+            printOut(`${resultLine(outcome)}\n`);
           }),
       },
     );
@@ -159,7 +159,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
       }
     }
     const shown = relative(process.cwd(), result.summaryPath);
-    process.stdout.write(summaryText(result.summary, shown.startsWith("..") ? result.summaryPath : shown));
+    printOut(summaryText(result.summary, shown.startsWith("..") ? result.summaryPath : shown));
     if (result.interrupted) throw new ExitError("interrupted: the summary records what finished", 130);
     return result.summary.result === "fail" ? 1 : 0;
   } finally {

@@ -8,7 +8,7 @@ import { startExecution } from "../lib/context.ts";
 import { Emitter } from "../lib/emitter.ts";
 import type { TestLevel } from "../lib/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import { type Logger, redactSecrets } from "../lib/log.ts";
+import { type Logger, printOut, redactSecrets } from "../lib/log.ts";
 import { terminalAsker } from "../lib/prompt.ts";
 import { resultLine, runScenario, type ScenarioSpec } from "../lib/runner.ts";
 import {
@@ -112,7 +112,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     if (outcome.result === "fail" && outcome.output && level !== "live") {
       process.stderr.write(redactSecrets(outcome.output));
     }
-    process.stdout.write(`${resultLine(outcome)}\n`);
+    printOut(`${resultLine(outcome)}\n`);
     if (outcome.interrupted) throw new ExitError("interrupted", 130);
     return outcome.result === "fail" ? 1 : 0;
   } finally {
