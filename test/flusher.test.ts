@@ -6,6 +6,32 @@ import { buildEvent } from "../lib/event.ts";
 import { backgroundFlush, LOCK_LEASE_MS, lockHolder } from "../lib/flusher.ts";
 import { createLogger } from "../lib/log.ts";
 import { Outbox } from "../lib/outbox.ts";
+import type { DeliveryConfig } from "../lib/request.ts";
+
+const QUIET = createLogger("test", () => {});
+
+function config(endpoint: string): DeliveryConfig {
+  return {
+    endpoint,
+    marker: "m",
+    token: null,
+    userAgent: "ua",
+    maxRetries: 1,
+    connectTimeoutSeconds: 1,
+    requestTimeoutSeconds: 1,
+  };
+}
+
+function startedEvent() {
+  return buildEvent({
+    name: "infra.command.started",
+    command: "x",
+    result: "started",
+    sessionId: "s",
+    runId: "r",
+    parentRunId: null,
+  });
+}
 
 describe("lockHolder: one background flusher per outbox", () => {
   const dir = mkdtempSync(join(tmpdir(), "pk3s-lock-"));
@@ -34,16 +60,7 @@ describe("backgroundFlush waits for a running flusher, then drains with its own 
   test("held lock: it waits, then takes over when the lock is released", async () => {
     const outboxDir = mkdtempSync(join(tmpdir(), "pk3s-wait-"));
     const outbox = new Outbox(outboxDir);
-    await outbox.enqueue(
-      buildEvent({
-        name: "infra.command.started",
-        command: "x",
-        result: "started",
-        sessionId: "s",
-        runId: "r",
-        parentRunId: null,
-      }),
-    );
+    await outbox.enqueue(startedEvent());
     const received: string[] = [];
     const server = Bun.serve({
       hostname: "127.0.0.1",
@@ -58,20 +75,7 @@ describe("backgroundFlush waits for a running flusher, then drains with its own 
     writeFileSync(lock, String(process.pid));
     setTimeout(() => rmSync(lock, { force: true }), 300);
     const started = performance.now();
-    const counts = await backgroundFlush(
-      outbox,
-      {
-        endpoint: `http://127.0.0.1:${server.port}/t`,
-        marker: "m",
-        token: null,
-        userAgent: "ua",
-        maxRetries: 1,
-        connectTimeoutSeconds: 1,
-        requestTimeoutSeconds: 1,
-      },
-      createLogger("test", () => {}),
-      5_000,
-    );
+    const counts = await backgroundFlush(outbox, config(`http://127.0.0.1:${server.port}/t`), QUIET, 5_000);
     server.stop(true);
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(counts.delivered).toBe(1);
@@ -87,16 +91,8 @@ describe("backgroundFlush gives up waiting when it has nothing left to wait for"
     const started = performance.now();
     const counts = await backgroundFlush(
       new Outbox(outboxDir),
-      {
-        endpoint: "http://127.0.0.1:9/t",
-        marker: "m",
-        token: null,
-        userAgent: "ua",
-        maxRetries: 1,
-        connectTimeoutSeconds: 1,
-        requestTimeoutSeconds: 1,
-      },
-      createLogger("test", () => {}),
+      config("http://127.0.0.1:9/t"),
+      QUIET,
       10_000,
     );
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -106,35 +102,13 @@ describe("backgroundFlush gives up waiting when it has nothing left to wait for"
   test("a newer waiter takes the slot: the older one leaves without draining", async () => {
     const outboxDir = mkdtempSync(join(tmpdir(), "pk3s-superseded-"));
     const outbox = new Outbox(outboxDir);
-    await outbox.enqueue(
-      buildEvent({
-        name: "infra.command.started",
-        command: "x",
-        result: "started",
-        sessionId: "s",
-        runId: "r",
-        parentRunId: null,
-      }),
-    );
+    await outbox.enqueue(startedEvent());
     writeFileSync(join(outboxDir, "flusher.lock"), String(process.pid));
     const newer = Bun.spawn(["sleep", "30"]);
     setTimeout(() => writeFileSync(join(outboxDir, "flusher.next"), String(newer.pid)), 200);
     const started = performance.now();
     try {
-      const counts = await backgroundFlush(
-        outbox,
-        {
-          endpoint: "http://127.0.0.1:9/t",
-          marker: "m",
-          token: null,
-          userAgent: "ua",
-          maxRetries: 1,
-          connectTimeoutSeconds: 1,
-          requestTimeoutSeconds: 1,
-        },
-        createLogger("test", () => {}),
-        10_000,
-      );
+      const counts = await backgroundFlush(outbox, config("http://127.0.0.1:9/t"), QUIET, 10_000);
       expect(performance.now() - started).toBeLessThan(5_000);
       expect(counts).toEqual({ delivered: 0, kept: 0, rejected: 0, quarantined: 0 });
       expect(outbox.pending()).toHaveLength(1);
