@@ -9,6 +9,8 @@
 // pk3s-emit, which runs with umask 077, queues its event with Bun's native writer straight into
 // pending/ (no node:fs, which would cost it about 1 ms of start-up); a reader that catches such
 // a file before its bytes are in leaves it for a later pass instead of quarantining it.
+// That path creates what is missing but does not tighten an existing wider directory; the
+// next flush (ensure()) does.
 //
 // Claiming is an atomic rename, so of several flushers exactly one gets each event. A claim
 // whose process has died (SIGKILL) or that is older than the lease goes back to pending.

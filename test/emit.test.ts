@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { EventSchema, type TelemetryEvent } from "../lib/event.ts";
+import { waiterPid } from "../lib/flusher.ts";
 import {
   baseEnv,
   counts,
@@ -16,7 +17,6 @@ import {
   scriptArgv,
   start,
   type TestDirs,
-  waiterPid,
   waitFor,
 } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";

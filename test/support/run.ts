@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { waiterPid } from "../../lib/flusher.ts";
 import { Outbox } from "../../lib/outbox.ts";
 
 export const REPO = resolve(import.meta.dir, "..", "..");
@@ -198,16 +199,6 @@ export function running(pid: number): boolean {
 export function lockPid(outboxDir: string): number | null {
   try {
     const pid = Number(readFileSync(join(outboxDir, "flusher.lock"), "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Pid in the outbox's waiting slot (a flusher waiting for the lock), if any. */
-export function waiterPid(outboxDir: string): number | null {
-  try {
-    const pid = Number(readFileSync(join(outboxDir, "flusher.next"), "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
