@@ -12,10 +12,10 @@ import {
 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { newId } from "../lib/correlation.ts";
-import { buildEvent } from "../lib/event.ts";
-import { BACKGROUND_FLUSH_ARG } from "../lib/handoff.ts";
-import { Outbox } from "../lib/outbox.ts";
+import { newId } from "../lib/telemetry/correlation.ts";
+import { buildEvent } from "../lib/telemetry/event.ts";
+import { BACKGROUND_FLUSH_ARG } from "../lib/telemetry/handoff.ts";
+import { Outbox } from "../lib/telemetry/outbox.ts";
 import { fmtMs, median, printTable, type Row, startReceiverProcess, timedOk } from "./lib.ts";
 
 const REPO = resolve(import.meta.dir, "..");

@@ -2,15 +2,21 @@
 // pk3s-emit: build one correlated infra.command.* event and hand it to delivery, or print the
 // propagated telemetry environment for a nested bootstrap on another host.
 import * as v from "valibot";
-import { intOption, parseCli, runMain, UsageError } from "../lib/cli.ts";
-import { readSettings, resolveExecutionConsent } from "../lib/context.ts";
-import { correlate, newId } from "../lib/correlation.ts";
-import { Emitter } from "../lib/emitter.ts";
-import { COMMAND_RESULTS, type CommandResult, describeIssues, LEVELS, type TestLevel } from "../lib/event.ts";
-import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import { type Logger, printOut } from "../lib/log.ts";
-import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/propagation.ts";
-import { isOpaqueId } from "../lib/settings.ts";
+import { intOption, parseCli, runMain, UsageError } from "../lib/cli/args.ts";
+import { readSettings, resolveExecutionConsent } from "../lib/cli/context.ts";
+import { type Logger, printOut } from "../lib/cli/log.ts";
+import { correlate, newId } from "../lib/telemetry/correlation.ts";
+import { Emitter } from "../lib/telemetry/emitter.ts";
+import {
+  COMMAND_RESULTS,
+  type CommandResult,
+  describeIssues,
+  LEVELS,
+  type TestLevel,
+} from "../lib/telemetry/event.ts";
+import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
+import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/telemetry/propagation.ts";
+import { isOpaqueId } from "../lib/telemetry/settings.ts";
 
 const USAGE = `Usage:
   pk3s-emit <event-name> --command NAME --result started|success|failed|skipped

@@ -1,13 +1,13 @@
 #!/usr/bin/env bun
 // pk3s-flush: drain the outbox to the endpoint and print one line of counts (or JSON).
-import { intOption, parseCli, runMain, UsageError } from "../lib/cli.ts";
-import { explicitlyDisabled, parseTelemetryFlag } from "../lib/consent.ts";
-import { readSettings } from "../lib/context.ts";
-import { preview } from "../lib/emitter.ts";
-import { DEFAULT_CONCURRENCY, drain, zeroCounts } from "../lib/flusher.ts";
-import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import { type Logger, printOut } from "../lib/log.ts";
-import { Outbox } from "../lib/outbox.ts";
+import { intOption, parseCli, runMain, UsageError } from "../lib/cli/args.ts";
+import { readSettings } from "../lib/cli/context.ts";
+import { type Logger, printOut } from "../lib/cli/log.ts";
+import { explicitlyDisabled, parseTelemetryFlag } from "../lib/telemetry/consent.ts";
+import { preview } from "../lib/telemetry/emitter.ts";
+import { DEFAULT_CONCURRENCY, drain, zeroCounts } from "../lib/telemetry/flusher.ts";
+import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
+import { Outbox } from "../lib/telemetry/outbox.ts";
 
 const USAGE = `Usage: pk3s-flush [--dry-run] [--purge] [--concurrency N] [--json] [--telemetry enable|disable]
 

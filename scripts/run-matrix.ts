@@ -4,20 +4,20 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { spinner } from "@clack/prompts";
-import { prepareArtifactsDir } from "../lib/artifacts.ts";
-import { detectCi } from "../lib/ci.ts";
-import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli.ts";
-import { readSettings, resolveExecutionConsent, startExecution } from "../lib/context.ts";
-import { Emitter } from "../lib/emitter.ts";
-import type { TestLevel } from "../lib/event.ts";
-import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import { type Logger, printOut, redactSecrets } from "../lib/log.ts";
-import { runMatrix } from "../lib/matrix.ts";
-import { writeAtomic } from "../lib/outbox.ts";
-import { isInteractive, terminalAsker } from "../lib/prompt.ts";
-import { junitXml, markdownTable, summaryText } from "../lib/reports.ts";
-import { resultLine, type ScenarioOutcome, type ScenarioSpec } from "../lib/runner.ts";
-import { bundledScenariosDir, resolveScenario, ScenarioError, scenarioTarget } from "../lib/scenario.ts";
+import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
+import { junitXml, markdownTable, summaryText } from "../lib/artifacts/reports.ts";
+import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
+import { readSettings, resolveExecutionConsent, startExecution } from "../lib/cli/context.ts";
+import { type Logger, printOut, redactSecrets } from "../lib/cli/log.ts";
+import { isInteractive, terminalAsker } from "../lib/cli/prompt.ts";
+import { detectCi } from "../lib/runs/ci.ts";
+import { runMatrix } from "../lib/runs/matrix.ts";
+import { resultLine, type ScenarioOutcome, type ScenarioSpec } from "../lib/runs/runner.ts";
+import { bundledScenariosDir, resolveScenario, ScenarioError, scenarioTarget } from "../lib/runs/scenario.ts";
+import { Emitter } from "../lib/telemetry/emitter.ts";
+import type { TestLevel } from "../lib/telemetry/event.ts";
+import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
+import { writeAtomic } from "../lib/telemetry/outbox.ts";
 
 const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parallel-live] [--scenarios-dir DIR]
                        [--junit FILE] [--telemetry enable|disable]

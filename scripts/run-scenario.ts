@@ -1,23 +1,23 @@
 #!/usr/bin/env bun
 // pk3s-run-scenario: run one scenario's test target at one level, write its anonymous manifest,
 // report it as telemetry events when enabled, and print [PASS]/[SKIP]/[FAIL].
-import { prepareArtifactsDir } from "../lib/artifacts.ts";
-import { detectCi } from "../lib/ci.ts";
-import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli.ts";
-import { startExecution } from "../lib/context.ts";
-import { Emitter } from "../lib/emitter.ts";
-import type { TestLevel } from "../lib/event.ts";
-import { runBackgroundFlushIfAsked } from "../lib/handoff.ts";
-import { type Logger, printOut, redactSecrets } from "../lib/log.ts";
-import { terminalAsker } from "../lib/prompt.ts";
-import { resultLine, runScenario, type ScenarioSpec } from "../lib/runner.ts";
+import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
+import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
+import { startExecution } from "../lib/cli/context.ts";
+import { type Logger, printOut, redactSecrets } from "../lib/cli/log.ts";
+import { terminalAsker } from "../lib/cli/prompt.ts";
+import { detectCi } from "../lib/runs/ci.ts";
+import { resultLine, runScenario, type ScenarioSpec } from "../lib/runs/runner.ts";
 import {
   bundledScenariosDir,
   readScenarioDefinition,
   resolveScenario,
   ScenarioError,
   scenarioTarget,
-} from "../lib/scenario.ts";
+} from "../lib/runs/scenario.ts";
+import { Emitter } from "../lib/telemetry/emitter.ts";
+import type { TestLevel } from "../lib/telemetry/event.ts";
+import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
 
 const USAGE = `Usage:
   pk3s-run-scenario <level> <scenario> [--dir DIR] [--target T] [--scenarios-dir DIR]

@@ -5,8 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Manifest, Summary } from "../lib/artifacts.ts";
-import { generatedSchemas } from "../lib/schemas.ts";
+import type { Manifest, Summary } from "../lib/artifacts/records.ts";
+import { generatedSchemas } from "../lib/artifacts/schemas.ts";
 import { REPO } from "./support/run.ts";
 import { type Sandbox, withSandbox } from "./support/sandbox.ts";
 import { validateArtifact } from "./support/schemas.ts";

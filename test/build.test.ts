@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BACKGROUND_FLUSH_ARG } from "../lib/handoff.ts";
+import { BACKGROUND_FLUSH_ARG } from "../lib/telemetry/handoff.ts";
 import pkg from "../package.json" with { type: "json" };
 import { cmdline, filesUnder, lockPid, REPO, running, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";

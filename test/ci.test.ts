@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { detectCi } from "../lib/ci.ts";
+import { detectCi } from "../lib/runs/ci.ts";
 
 describe("detectCi: execution kind and provider from std-env-style detection", () => {
   test("manual when not CI, whatever the variables say", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { classify, overallResult, recipeExitCode, skipReasonFrom } from "../lib/classify.ts";
+import { classify, overallResult, recipeExitCode, skipReasonFrom } from "../lib/runs/classify.ts";
 
 const T = "scenario-test-live";
 

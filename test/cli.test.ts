@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { intOption, parseCli, parseLevel, UsageError } from "../lib/cli.ts";
+import { intOption, parseCli, parseLevel, UsageError } from "../lib/cli/args.ts";
 
 const OPTIONS = {
   format: { type: "string" },

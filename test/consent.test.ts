@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { type ConsentInput, doNotTrackSet, explicitlyDisabled, resolveConsent } from "../lib/consent.ts";
+import {
+  type ConsentInput,
+  doNotTrackSet,
+  explicitlyDisabled,
+  resolveConsent,
+} from "../lib/telemetry/consent.ts";
 
 type Row = [
   flag: ConsentInput["flag"],

@@ -2,11 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildEvent } from "../lib/event.ts";
-import { backgroundFlush, LOCK_LEASE_MS, lockHolder } from "../lib/flusher.ts";
-import { createLogger } from "../lib/log.ts";
-import { Outbox } from "../lib/outbox.ts";
-import type { DeliveryConfig } from "../lib/request.ts";
+import { createLogger } from "../lib/cli/log.ts";
+import { buildEvent } from "../lib/telemetry/event.ts";
+import { backgroundFlush, LOCK_LEASE_MS, lockHolder } from "../lib/telemetry/flusher.ts";
+import { Outbox } from "../lib/telemetry/outbox.ts";
+import type { DeliveryConfig } from "../lib/telemetry/request.ts";
 
 const QUIET = createLogger("test", () => {});
 

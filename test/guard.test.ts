@@ -14,7 +14,7 @@ import {
   mayHoldAddress,
   nodeSystem,
   type SystemInfo,
-} from "../lib/guard.ts";
+} from "../lib/privacy/guard.ts";
 
 const HOST = "canary-host-7q.example.internal";
 const SHORT_HOST = "canary-host-7q";

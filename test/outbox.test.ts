@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Outbox, WRITE_GRACE_MS } from "../lib/outbox.ts";
+import { Outbox, WRITE_GRACE_MS } from "../lib/telemetry/outbox.ts";
 import { ageBeyondWriteGrace, queuedText, queueEvents } from "./support/events.ts";
 import { baseEnv, counts, finish, linesWith, REPO, run, running, start, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";

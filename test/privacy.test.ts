@@ -12,7 +12,7 @@ import {
   sanitize,
   sanitizeFully,
   sanitizeName,
-} from "../lib/privacy.ts";
+} from "../lib/privacy/sanitize.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Corpus 1: exact input → output pairs

@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PROMPT_MESSAGE } from "../lib/prompt.ts";
+import { PROMPT_MESSAGE } from "../lib/cli/prompt.ts";
 import type { Receiver } from "./support/receiver.ts";
 import { filesUnder, REPO, running, stopBackgroundFlusher, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";

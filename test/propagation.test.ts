@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { childEnv, formatPropagated, propagatedSet, shellQuote } from "../lib/propagation.ts";
-import { PROPAGATED_VARIABLES, parseSettings } from "../lib/settings.ts";
+import { childEnv, formatPropagated, propagatedSet, shellQuote } from "../lib/telemetry/propagation.ts";
+import { PROPAGATED_VARIABLES, parseSettings } from "../lib/telemetry/settings.ts";
 
 const token = "tok-CANARY-prop-42";
 const settings = parseSettings(

@@ -5,10 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Manifest } from "../lib/artifacts.ts";
-import type { TelemetryEvent } from "../lib/event.ts";
-import { PROMPT_MESSAGE } from "../lib/prompt.ts";
-import { PROPAGATED_VARIABLES } from "../lib/settings.ts";
+import type { Manifest } from "../lib/artifacts/records.ts";
+import { PROMPT_MESSAGE } from "../lib/cli/prompt.ts";
+import type { TelemetryEvent } from "../lib/telemetry/event.ts";
+import { PROPAGATED_VARIABLES } from "../lib/telemetry/settings.ts";
 import { startReceiver } from "./support/receiver.ts";
 import { filesUnder, waitFor } from "./support/run.ts";
 import {

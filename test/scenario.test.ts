@@ -14,7 +14,7 @@ import {
   type ScenarioSearchOptions,
   scenarioMetadata,
   scenarioSearchPath,
-} from "../lib/scenario.ts";
+} from "../lib/runs/scenario.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pk3s-scenario-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -342,8 +342,8 @@ describe("bundled scenarios", () => {
     expect(bundledScenariosDir(runtime)).toBe("/opt/pk3s/scenarios");
     const fromSource = {
       ...runtime,
-      modulePath: "/src/lib/scenario.ts",
-      moduleDir: "/src/lib",
+      modulePath: "/src/lib/runs/scenario.ts",
+      moduleDir: "/src/lib/runs",
       main: "/src/x.ts",
     };
     expect(isCompiled(fromSource)).toBe(false);

@@ -14,9 +14,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { newId } from "../lib/correlation.ts";
-import { propagatedSet } from "../lib/propagation.ts";
-import { parseSettings } from "../lib/settings.ts";
+import { newId } from "../lib/telemetry/correlation.ts";
+import { propagatedSet } from "../lib/telemetry/propagation.ts";
+import { parseSettings } from "../lib/telemetry/settings.ts";
 
 const SCENARIOS_DIR = resolve(import.meta.dir, "..", "scenarios");
 const SHARED_DIR = join(SCENARIOS_DIR, "_shared");

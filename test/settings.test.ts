@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
+import { DEFAULT_USER_AGENT } from "../lib/cli/version.ts";
 import {
   absolutePath,
   DEFAULT_ENDPOINT,
   DEFAULT_MARKER,
   defaultOutboxDir,
   parseSettings,
-} from "../lib/settings.ts";
-import { DEFAULT_USER_AGENT } from "../lib/version.ts";
+} from "../lib/telemetry/settings.ts";
 
 const base = { HOME: "/home/canary-user-x9" };
 

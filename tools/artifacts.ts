@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { artifactsDir, type Manifest, ManifestSchema } from "../lib/artifacts.ts";
-import { bundledScenariosDir } from "../lib/scenario.ts";
+import { artifactsDir, type Manifest, ManifestSchema } from "../lib/artifacts/records.ts";
+import { bundledScenariosDir } from "../lib/runs/scenario.ts";
 
 const dir = artifactsDir();
 const runsDir = join(dir, "infra-runs");

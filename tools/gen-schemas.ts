@@ -2,7 +2,7 @@
 // Write schemas/*.json from the valibot schemas (make schemas).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generatedSchemas } from "../lib/schemas.ts";
+import { generatedSchemas } from "../lib/artifacts/schemas.ts";
 
 const dir = join(import.meta.dir, "..", "schemas");
 mkdirSync(dir, { recursive: true });

@@ -8,7 +8,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import * as v from "valibot";
-import { issueText, readScenarioDefinition, ScenarioError, scenarioMetadata } from "../../lib/scenario.ts";
+import {
+  issueText,
+  readScenarioDefinition,
+  ScenarioError,
+  scenarioMetadata,
+} from "../../lib/runs/scenario.ts";
 
 type Env = Record<string, string | undefined>;
 

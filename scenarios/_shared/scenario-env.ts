@@ -5,9 +5,9 @@
 // hand to productive-k3s-core. A scenario without a definition yields "unknown" values.
 // Usage: bun scenario-env.ts <scenario-dir> <static|contract|live>
 import { basename, resolve } from "node:path";
-import { LEVELS, type TestLevel } from "../../lib/event.ts";
-import { shellQuote } from "../../lib/propagation.ts";
-import { readScenarioDefinition, ScenarioError, scenarioMetadata } from "../../lib/scenario.ts";
+import { readScenarioDefinition, ScenarioError, scenarioMetadata } from "../../lib/runs/scenario.ts";
+import { LEVELS, type TestLevel } from "../../lib/telemetry/event.ts";
+import { shellQuote } from "../../lib/telemetry/propagation.ts";
 
 function isLevel(raw: string | undefined): raw is TestLevel {
   return (LEVELS as readonly string[]).includes(raw ?? "");

@@ -6,14 +6,14 @@
 // Usage: bun static-check.ts <scenario-dir> [<SCENARIO as the Makefile declares it>]
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { LEVELS } from "../../lib/event.ts";
 import {
   isScenarioDir,
   readScenarioDefinition,
   ScenarioError,
   scenarioNameProblem,
   scenarioTarget,
-} from "../../lib/scenario.ts";
+} from "../../lib/runs/scenario.ts";
+import { LEVELS } from "../../lib/telemetry/event.ts";
 
 /** Every *.sh under `dir`, skipping generated output and hidden directories. */
 function shellScripts(dir: string): string[] {

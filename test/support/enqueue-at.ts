@@ -1,6 +1,6 @@
 // Fixture process: wait until the wall-clock instant argv[3] (ms), then queue one event into the
 // outbox at argv[2]. Several of these started together race on creating a fresh outbox.
-import { Outbox } from "../../lib/outbox.ts";
+import { Outbox } from "../../lib/telemetry/outbox.ts";
 import { makeEvent } from "./events.ts";
 
 const [dir, at] = process.argv.slice(2);

@@ -1,9 +1,9 @@
-// Building and queueing real events with the product's own lib/event.ts and lib/outbox.ts.
+// Building and queueing real events with the product's own lib/telemetry/event.ts and lib/telemetry/outbox.ts.
 import { readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { newId } from "../../lib/correlation.ts";
-import { buildEvent, type EventInput, type TelemetryEvent } from "../../lib/event.ts";
-import { Outbox, WRITE_GRACE_MS } from "../../lib/outbox.ts";
+import { newId } from "../../lib/telemetry/correlation.ts";
+import { buildEvent, type EventInput, type TelemetryEvent } from "../../lib/telemetry/event.ts";
+import { Outbox, WRITE_GRACE_MS } from "../../lib/telemetry/outbox.ts";
 
 export function makeEvent(overrides: Partial<EventInput> = {}): TelemetryEvent {
   return buildEvent({

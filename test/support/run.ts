@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { waiterPid } from "../../lib/flusher.ts";
-import { Outbox } from "../../lib/outbox.ts";
+import { waiterPid } from "../../lib/telemetry/flusher.ts";
+import { Outbox } from "../../lib/telemetry/outbox.ts";
 
 export const REPO = resolve(import.meta.dir, "..", "..");
 

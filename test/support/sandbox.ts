@@ -7,7 +7,7 @@ import { expect } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
-import type { Manifest, Summary } from "../../lib/artifacts.ts";
+import type { Manifest, Summary } from "../../lib/artifacts/records.ts";
 import { refusedPort } from "./receiver.ts";
 import {
   baseEnv,

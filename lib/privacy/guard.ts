@@ -1,7 +1,7 @@
 // Guard: the final check of SPEC §5. Before an artifact is written or a request is sent, the
 // object (guardValue) or its serialised JSON (guardText) is searched for this machine's own
 // identifiers — host name, user name, home directory, interface addresses and MACs, the
-// telemetry token — and every occurrence is replaced with its placeholder. sanitize() (privacy.ts)
+// telemetry token — and every occurrence is replaced with its placeholder. sanitize() (sanitize.ts)
 // handles the shapes of identifying values; the guard catches the exact values of this machine,
 // whatever their shape (a one-word host name, a user name in a file name).
 //
@@ -32,8 +32,8 @@
 // and placeholder names (k3s, cluster, scenario, host, path …), which appear in every artifact.
 // The list is sorted longest first so /home/alice is replaced before alice.
 import * as os from "node:os";
-import type { Placeholder } from "./privacy.ts";
-import { mapDeep } from "./walk.ts";
+import { mapDeep } from "../util/walk.ts";
+import type { Placeholder } from "./sanitize.ts";
 
 export type IdentifierKind = "host" | "user" | "home" | "ip" | "mac" | "secret";
 

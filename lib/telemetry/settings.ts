@@ -4,12 +4,12 @@
 // and the default used. The token value is never echoed.
 import { homedir, tmpdir } from "node:os";
 import * as v from "valibot";
-import { switchedOn } from "./bool.ts";
-import { path } from "./builtins.ts";
-import { guardValue } from "./guard.ts";
-import { identifiersFor } from "./names.ts";
-import { sanitize } from "./privacy.ts";
-import { DEFAULT_USER_AGENT } from "./version.ts";
+import { DEFAULT_USER_AGENT } from "../cli/version.ts";
+import { guardValue } from "../privacy/guard.ts";
+import { identifiersFor } from "../privacy/names.ts";
+import { sanitize } from "../privacy/sanitize.ts";
+import { switchedOn } from "../util/bool.ts";
+import { path } from "../util/builtins.ts";
 
 export const DEFAULT_ENDPOINT = "https://telemetry.productive-k3s.io/telemetry";
 export const DEFAULT_MARKER = "pk3s-public-v1";

@@ -1,10 +1,11 @@
 // Flusher: drains the outbox — oldest first, N deliveries at a time, each event claimed by
 // exactly one process — and the background flusher that handoff.ts starts: one drains per
 // outbox at a time (a lock file), one more may wait for it (the waiting slot).
-import { fs } from "./builtins.ts";
+
+import { createLogger, type Logger } from "../cli/log.ts";
+import { fs } from "../util/builtins.ts";
 import { explicitlyDisabled } from "./consent.ts";
 import { deliver, RETRY_AFTER_CAP_MS, reachable } from "./delivery.ts";
-import { createLogger, type Logger } from "./log.ts";
 import { type Claim, isCode, Outbox, processAlive } from "./outbox.ts";
 import { type DeliveryConfig, deliveryBlocked } from "./request.ts";
 import { parseSettings } from "./settings.ts";

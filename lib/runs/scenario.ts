@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as v from "valibot";
-import type { TestLevel } from "./event.ts";
+import type { TestLevel } from "../telemetry/event.ts";
 
 export const SCENARIO_DEFINITION_FILE = "scenario.json";
 export const SCENARIO_SCHEMA_VERSION = "1";
@@ -314,5 +314,5 @@ export function bundledScenariosDir(
   },
 ): string {
   if (isCompiled(runtime)) return resolve(dirname(runtime.execPath), "..", "scenarios");
-  return resolve(runtime.moduleDir, "..", "scenarios");
+  return resolve(runtime.moduleDir, "..", "..", "scenarios");
 }

@@ -2,9 +2,9 @@
 // truth) — written to schemas/ by tools/gen-schemas.ts and checked for staleness by the tests.
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
-import { ManifestSchema, SummarySchema } from "./artifacts.ts";
-import { EventSchema } from "./event.ts";
-import { ScenarioDefinitionSchema } from "./scenario.ts";
+import { ScenarioDefinitionSchema } from "../runs/scenario.ts";
+import { EventSchema } from "../telemetry/event.ts";
+import { ManifestSchema, SummarySchema } from "./records.ts";
 
 const SOURCES: Record<string, { schema: v.GenericSchema; title: string }> = {
   "manifest.schema.json": {

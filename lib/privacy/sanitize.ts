@@ -1,7 +1,7 @@
 // Privacy: the sanitiser every outside string passes before it reaches an artifact or an event
 // (SPEC §5) — skip reasons, scenario and command names, CI workflow names, cluster.json values,
 // PRODUCTIVE_K3S_* values. Pure: no I/O, no environment, no clock; regexes compiled once (in
-// privacy-rules.ts, when first needed).
+// rules.ts, when first needed).
 //
 // sanitize(text) runs, in order:
 //   1. clean-up — ANSI escapes (CSI, OSC, DCS/SOS/PM/APC, two-byte ESC) and control characters
@@ -63,12 +63,12 @@
 //
 // Layout: this module is the sanitiser's public face — sanitize(), sanitizeName(),
 // the plain-words shortcut and the placeholders. The word lists, the regexes and
-// the rule pipeline above live in privacy-rules.ts, loaded on first use (a synchronous require(),
+// the rule pipeline above live in rules.ts, loaded on first use (a synchronous require(),
 // which the bundler keeps lazy): a command whose strings are all plain words (pk3s-emit's names)
 // never builds them.
 
 /** Every placeholder sanitize() can produce. */
-import type * as Rules from "./privacy-rules.ts";
+import type * as Rules from "./rules.ts";
 
 export const PLACEHOLDERS = [
   "<ip>",
@@ -100,7 +100,7 @@ let rules: typeof Rules | undefined;
 
 /** The rules module, evaluated on the first call that needs it. */
 function loadRules(): typeof Rules {
-  rules ??= require("./privacy-rules.ts") as typeof Rules;
+  rules ??= require("./rules.ts") as typeof Rules;
   return rules;
 }
 

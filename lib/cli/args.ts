@@ -2,7 +2,7 @@
 // the usage error type (exit 2), and the main wrapper that turns errors into one clear line.
 // The parser is a small one of our own rather than node:util's parseArgs: loading node:util
 // costs pk3s-emit about a millisecond of start-up, and start-up is most of its run time.
-import { LEVELS, type TestLevel } from "./event.ts";
+import { LEVELS, type TestLevel } from "../telemetry/event.ts";
 import { createLogger, type Logger, printErr, printOut } from "./log.ts";
 import { VERSION } from "./version.ts";
 

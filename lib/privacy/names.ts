@@ -4,7 +4,7 @@
 // change in them (and a guarded name still matches the schemas' name pattern).
 // The network interfaces are read only when a name could hold an address (mayHoldAddress).
 import { guardValue, type Identifier, machineIdentifiers, mayHoldAddress } from "./guard.ts";
-import { sanitizeName } from "./privacy.ts";
+import { sanitizeName } from "./sanitize.ts";
 
 let all: Identifier[] | null = null;
 let withoutAddresses: Identifier[] | null = null;

@@ -4,7 +4,7 @@
 // libraries out of pk3s-emit and pk3s-flush, which start faster without them.
 import { cancel, confirm, isCancel } from "@clack/prompts";
 import { isCI } from "std-env";
-import { ExitError } from "./cli.ts";
+import { ExitError } from "./args.ts";
 import type { Asker } from "./context.ts";
 
 export const PROMPT_MESSAGE =

@@ -1,5 +1,5 @@
 // Runner: one scenario execution — `make -C <dir> <target>` with the propagated environment,
-// classified (classify.ts), recorded as an anonymous manifest (artifacts.ts) and reported as
+// classified (classify.ts), recorded as an anonymous manifest (artifacts/records.ts) and reported as
 // infra.command.started/completed events (emitter.ts). Shared by run-scenario and run-matrix.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,18 +12,18 @@ import {
   resolveProductiveK3s,
   telemetryBlock,
   writeArtifact,
-} from "./artifacts.ts";
+} from "../artifacts/records.ts";
+import { recordName } from "../privacy/names.ts";
+import { sanitize } from "../privacy/sanitize.ts";
+import type { Consent } from "../telemetry/consent.ts";
+import type { Correlation } from "../telemetry/correlation.ts";
+import type { Emitter } from "../telemetry/emitter.ts";
+import type { TestLevel } from "../telemetry/event.ts";
+import { childEnv, propagatedSet } from "../telemetry/propagation.ts";
+import type { Settings } from "../telemetry/settings.ts";
 import type { CiInfo } from "./ci.ts";
 import { classify, type ScenarioResult } from "./classify.ts";
-import type { Consent } from "./consent.ts";
-import type { Correlation } from "./correlation.ts";
-import type { Emitter } from "./emitter.ts";
-import type { TestLevel } from "./event.ts";
-import { recordName } from "./names.ts";
-import { sanitize } from "./privacy.ts";
-import { childEnv, propagatedSet } from "./propagation.ts";
 import { type ScenarioDefinition, scenarioMetadata } from "./scenario.ts";
-import type { Settings } from "./settings.ts";
 
 export interface ScenarioSpec {
   /** The name as given; recorded only through sanitizeName. */

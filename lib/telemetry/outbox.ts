@@ -16,7 +16,7 @@
 // whose process has died (SIGKILL) or that is older than the lease goes back to pending.
 // Directories are 0700 and files 0600; the token is never part of a queued event.
 import * as v from "valibot";
-import { fs } from "./builtins.ts";
+import { fs } from "../util/builtins.ts";
 import { EventSchema, type TelemetryEvent } from "./event.ts";
 
 const DIRS = ["pending", "claimed", "dead-letter", "quarantine", "tmp"] as const;

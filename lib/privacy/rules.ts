@@ -1,8 +1,8 @@
 // Privacy rules: the word lists, regexes and replacement pipeline behind sanitize(), as the
-// header of privacy.ts describes them (clean-up, the replacement rules in order, repeated until
+// header of sanitize.ts describes them (clean-up, the replacement rules in order, repeated until
 // stable, the length cap). Pure: no I/O, no environment, no clock; regexes compiled once, when
-// this module is first loaded — privacy.ts loads it on the first string that is not plain words.
-import { DEFAULT_MAX_LENGTH, ELLIPSIS, PLACEHOLDERS, type SanitizeOptions } from "./privacy.ts";
+// this module is first loaded — sanitize.ts loads it on the first string that is not plain words.
+import { DEFAULT_MAX_LENGTH, ELLIPSIS, PLACEHOLDERS, type SanitizeOptions } from "./sanitize.ts";
 
 const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
 const BACKTICK = "`";

@@ -5,13 +5,13 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
-import type { CiInfo } from "./ci.ts";
-import { ID, LEVELS, UTC_TIMESTAMP } from "./event.ts";
-import { guardText, guardValue, type Identifier, machineIdentifiers } from "./guard.ts";
-import { writeAtomic } from "./outbox.ts";
-import { sanitize } from "./privacy.ts";
-import type { Settings } from "./settings.ts";
-import { REPOSITORY } from "./version.ts";
+import { REPOSITORY } from "../cli/version.ts";
+import { guardText, guardValue, type Identifier, machineIdentifiers } from "../privacy/guard.ts";
+import { sanitize } from "../privacy/sanitize.ts";
+import type { CiInfo } from "../runs/ci.ts";
+import { ID, LEVELS, UTC_TIMESTAMP } from "../telemetry/event.ts";
+import { writeAtomic } from "../telemetry/outbox.ts";
+import type { Settings } from "../telemetry/settings.ts";
 
 export const ARTIFACT_SCHEMA_VERSION = "1";
 const TEXT = v.pipe(v.string(), v.maxLength(400));

@@ -5,12 +5,13 @@
 // is only queued — an inline attempt would be cut off by the exit and sent twice. When the
 // command ends, whatever is still queued (its own events, or older ones) is handed to a
 // detached background flusher. Disabled consent: nothing at all happens.
+
+import { type Logger, printOut } from "../cli/log.ts";
+import { recordNames } from "../privacy/names.ts";
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./handoff.ts";
-import { type Logger, printOut } from "./log.ts";
-import { recordNames } from "./names.ts";
 import { Outbox } from "./outbox.ts";
 import { deliveryBlocked, requestHeaders } from "./request.ts";
 import type { Settings } from "./settings.ts";

@@ -2,9 +2,9 @@
 // truth, exported as JSON Schema) and its builder. Strict objects: nothing but allow-listed
 // fields can be in an event, so no host, user, path, IP or endpoint can ride along.
 import * as v from "valibot";
+import { REPOSITORY, VERSION } from "../cli/version.ts";
 import { newId } from "./correlation.ts";
 import { COMPONENT } from "./settings.ts";
-import { REPOSITORY, VERSION } from "./version.ts";
 
 export const EVENT_SCHEMA_VERSION = "1";
 export const ID = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/));

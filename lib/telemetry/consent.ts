@@ -1,7 +1,7 @@
 // Consent: the pure resolution of SPEC §2. Given the --telemetry flag, the environment and
 // whether the run is interactive, it decides on/off, or that the operator must be asked once.
 // The prompt itself lives in prompt.ts; this file does no I/O.
-import { parseBool, switchedOn } from "./bool.ts";
+import { parseBool, switchedOn } from "../util/bool.ts";
 
 export type TelemetryFlag = "enable" | "disable";
 

@@ -1,10 +1,11 @@
 // Context: how every execution starts — settings parsed (each warning printed once), consent
 // resolved (asked at most once, and only by a root that may prompt), correlation ids made.
-import { UsageError } from "./cli.ts";
-import { type Consent, parseTelemetryFlag, resolveConsent } from "./consent.ts";
-import { type Correlation, correlate } from "./correlation.ts";
+
+import { type Consent, parseTelemetryFlag, resolveConsent } from "../telemetry/consent.ts";
+import { type Correlation, correlate } from "../telemetry/correlation.ts";
+import { parseSettings, type Settings } from "../telemetry/settings.ts";
+import { UsageError } from "./args.ts";
 import { type Logger, registerSecret } from "./log.ts";
-import { parseSettings, type Settings } from "./settings.ts";
 
 export interface ExecutionContext {
   settings: Settings;

@@ -1,5 +1,5 @@
 // Version: the one place the product's version and name are read from (package.json).
-import pkg from "../package.json" with { type: "json" };
+import pkg from "../../package.json" with { type: "json" };
 
 export const VERSION: string = pkg.version;
 export const PRODUCT = "pk3s-infra-telemetry";

@@ -1,7 +1,7 @@
 // Reports: the matrix summary rendered for other tools — JUnit XML (--junit FILE), a Markdown
 // table for GITHUB_STEP_SUMMARY, and the closing lines a person reads. Pure: text in, text out.
 // Everything rendered comes from the already-sanitised summary.
-import type { Summary } from "./artifacts.ts";
+import type { Summary } from "./records.ts";
 
 function xml(text: string): string {
   return text

@@ -11,11 +11,11 @@ import {
   SummarySchema,
   telemetryBlock,
   writeArtifact,
-} from "./artifacts.ts";
+} from "../artifacts/records.ts";
+import { recordName } from "../privacy/names.ts";
+import { newId } from "../telemetry/correlation.ts";
+import type { TestLevel } from "../telemetry/event.ts";
 import { overallResult } from "./classify.ts";
-import { newId } from "./correlation.ts";
-import type { TestLevel } from "./event.ts";
-import { recordName } from "./names.ts";
 import { type RunnerContext, runScenario, type ScenarioOutcome, type ScenarioSpec } from "./runner.ts";
 
 /** What a matrix needs: a runner context minus the command (each scenario is run-scenario). */
