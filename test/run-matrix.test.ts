@@ -522,7 +522,9 @@ describe("robustness", () => {
         const fails = i % 2 === 1;
         sb.scenario(name, {
           "scenario-test-static": [
-            `@echo "${name} line one"; sleep 1; echo "${name} line two"; echo "${name} line three"${fails ? "; exit 1" : ""}`,
+            // Records its interval and waits (bounded) until a second scenario has started, so
+            // two at a time is proven by overlap, never by how long the matrix took.
+            `@date +%s%N > "$(PROBE_DIR)/${name}.start"; echo "${name} line one"; for i in $$(seq 300); do [ $$(ls "$(PROBE_DIR)" | grep -c '\\.start$$') -ge 2 ] && break; sleep 0.1; done; echo "${name} line two"; echo "${name} line three"; date +%s%N > "$(PROBE_DIR)/${name}.end"${fails ? "; exit 1" : ""}`,
           ],
         });
       }
@@ -535,7 +537,19 @@ describe("robustness", () => {
         sb.scenarios,
       ]);
       expect(r.code).toBe(1);
-      expect(r.ms).toBeLessThan(3_500); // four 1 s scenarios, two at a time (sequential: ≥ 4 s)
+      // Never more than two intervals open at once, and two did overlap.
+      const edges = names.flatMap((name) => [
+        { at: BigInt(sb.probed(`${name}.start`)?.trim() ?? "0"), open: 1 },
+        { at: BigInt(sb.probed(`${name}.end`)?.trim() ?? "0"), open: -1 },
+      ]);
+      edges.sort((a, b) => (a.at === b.at ? a.open - b.open : a.at < b.at ? -1 : 1));
+      let open = 0;
+      let most = 0;
+      for (const edge of edges) {
+        open += edge.open;
+        most = Math.max(most, open);
+      }
+      expect(most).toBe(2);
       const summary = sb.summary();
       expect(summary.pass.sort()).toEqual(["j1", "j3"]);
       expect(summary.fail.sort()).toEqual(["j2", "j4"]);
