@@ -1,5 +1,5 @@
 // The bearer token must never be written to disk, printed, put in a body or on a command line
-// (SPEC §4). A recognisable canary token and fake identity values ride through every emit and
+// (docs/privacy-and-telemetry.md › Usage events). A recognisable canary token and fake identity values ride through every emit and
 // flush mode; afterwards everything the runs wrote, printed and sent is searched for them.
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";

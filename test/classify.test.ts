@@ -3,7 +3,7 @@ import { classify, overallResult, recipeExitCode, skipReasonFrom } from "../lib/
 
 const T = "scenario-test-live";
 
-describe("classify: exit code and output → pass/skip/fail (SPEC §5)", () => {
+describe("classify: exit code and output → pass/skip/fail (docs/privacy-and-telemetry.md › Test artifacts)", () => {
   test.each([
     // exit, output, result, reason
     [0, "all good\n", "pass", null],

@@ -38,7 +38,7 @@ const DNT_VALUES: Array<[string | undefined, boolean]> = [
   ["yes", true],
 ];
 
-/** The expected answer, written independently of the implementation from SPEC §2. */
+/** The expected answer, written independently of the implementation from the consent rules in docs/privacy-and-telemetry.md. */
 function expected([flag, env, dnt, interactive]: Row): Expect {
   if (flag) return flag === "enable";
   const parsed = ENV_VALUES.find(([raw]) => raw === env)?.[1];

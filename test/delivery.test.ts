@@ -1,4 +1,4 @@
-// Delivery (SPEC §4): the pure rules, deliver() against a real loopback receiver, and the same
+// Delivery (docs/privacy-and-telemetry.md › Usage events): the pure rules, deliver() against a real loopback receiver, and the same
 // behaviour end to end through a real `pk3s-flush` process.
 import { describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";

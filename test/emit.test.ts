@@ -1,4 +1,4 @@
-// pk3s-emit (SPEC §3, §4): the event it sends, doing nothing at all when disabled, never
+// pk3s-emit (the README › Consent, correlation, delivery, and docs/privacy-and-telemetry.md): the event it sends, doing nothing at all when disabled, never
 // waiting on a dead endpoint, previews, the propagated environment, and usage errors.
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -95,7 +95,7 @@ async function queuedFile(dirs: TestDirs, id: string): Promise<string> {
 }
 
 describe("enabled, answering endpoint", () => {
-  test("each emit sends one event of SPEC §4 with the chain's correlation, and the outbox ends empty", async () => {
+  test("each emit sends one event in docs/privacy-and-telemetry.md › Usage events with the chain's correlation, and the outbox ends empty", async () => {
     const dirs = scope.dirs();
     const receiver = scope.receiver();
     const env = baseEnv(dirs, {

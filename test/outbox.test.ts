@@ -1,4 +1,4 @@
-// The outbox and pk3s-flush (SPEC §4): concurrent flushers deliver each event once, a killed
+// The outbox and pk3s-flush (docs/privacy-and-telemetry.md › Usage events): concurrent flushers deliver each event once, a killed
 // flusher loses nothing, corrupt files are quarantined, modes are private, and the flush
 // options (--purge, --dry-run, --json, consent) do what they say.
 import { describe, expect, test } from "bun:test";

@@ -25,7 +25,7 @@ const EXACT: Array<[input: string, output: string]> = [
   ["instance i-0abc123def4567890 not running", "instance <id> not running"],
   ["vpc-0a1b2c3d subnet-12345678 sg-0123456789abcdef0", "<id> <id> <id>"],
   ["ami-0c55b159cbfafe1f0 missing", "<id> missing"],
-  // the reference's leak (SPEC §6)
+  // the reference's leak (the bash implementation this replaces)
   [
     "ssh ubuntu@10.20.30.40 (node-a.corp.example.com), key /home/alice/.ssh/id_ed25519, account 123456789012",
     "ssh <ssh-target> (<host>), key <path>, account <account-id>",

@@ -1,7 +1,7 @@
 // The consent prompt under a REAL pseudo-terminal: `script` (util-linux) gives the command a pty,
 // keystrokes are written only once the question is on screen, and the environment is built from
 // scratch (no CI markers, no TELEMETRY_*, no DO_NOT_TRACK) so the runner's own CI=true cannot
-// leak in. SPEC §2: one question per command chain, default Yes, Ctrl-C aborts with 130 and
+// leak in. The consent rules (docs/privacy-and-telemetry.md): one question per command chain, default Yes, Ctrl-C aborts with 130 and
 // nothing written, no question when the flag, the environment, DO_NOT_TRACK or CI decide.
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import {

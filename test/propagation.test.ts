@@ -9,7 +9,7 @@ const settings = parseSettings(
 ).settings;
 const correlation = { sessionId: "sess-1", runId: "run-me", parentRunId: "run-parent" };
 
-describe("propagatedSet: the child environment of SPEC §3", () => {
+describe("propagatedSet: the child environment in the README › Consent, correlation, delivery", () => {
   test("all thirteen, in the seed's order", () => {
     expect(Object.keys(propagatedSet(settings, { enabled: true }, correlation))).toEqual([
       ...PROPAGATED_VARIABLES,

@@ -1,6 +1,6 @@
 // pk3s-run-matrix as a real process over fixture scenarios (tiny Makefiles in temp dirs):
-// results and the summary (SPEC §5), privacy of everything written, correlation and
-// propagation of the telemetry context (SPEC §3) against a loopback receiver, robustness,
+// results and the summary (docs/privacy-and-telemetry.md › Test artifacts), privacy of everything written, correlation and
+// propagation of the telemetry context (README › Consent, correlation, delivery) against a loopback receiver, robustness,
 // interrupts, parallelism, streaming, and the JUnit / step-summary / CI reports.
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";

@@ -11,7 +11,7 @@ import {
 
 const base = { HOME: "/home/canary-user-x9" };
 
-describe("parseSettings: defaults of SPEC §3", () => {
+describe("parseSettings: defaults in the README › Consent, correlation, delivery", () => {
   test("nothing set", () => {
     const { settings, warnings } = parseSettings(base, "/work");
     expect(warnings).toEqual([]);

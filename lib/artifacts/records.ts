@@ -1,4 +1,4 @@
-// Artifacts: the anonymous test evidence of SPEC §5 — the per-scenario manifest
+// Artifacts: the anonymous test evidence in docs/privacy-and-telemetry.md › Test artifacts — the per-scenario manifest
 // (infra-runs/<run_id>.json) and the matrix summary (<matrix_run_id>-summary.json): their valibot
 // schemas (exported as JSON Schema), the productive_k3s resolution, and the one writer that
 // sanitises, guards and writes atomically. Strict objects: only allow-listed fields exist.

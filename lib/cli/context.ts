@@ -17,7 +17,7 @@ export interface StartOptions {
   /** The raw --telemetry value, if given. */
   flag: string | undefined;
   /**
-   * How to ask the operator (SPEC §2 step 4); absent: never ask. Only a root execution (a
+   * How to ask the operator (docs/privacy-and-telemetry.md › Consent); absent: never ask. Only a root execution (a
    * matrix, or a scenario run directly) passes one, and only at a terminal (prompt.ts).
    */
   ask?: Asker | undefined;

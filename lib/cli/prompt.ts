@@ -1,4 +1,4 @@
-// Prompt: the one consent question (SPEC §2 step 4), asked with @clack/prompts at a terminal.
+// Prompt: the one consent question (docs/privacy-and-telemetry.md › Consent), asked with @clack/prompts at a terminal.
 // Enter accepts the default Yes; Ctrl-C aborts the whole command with exit 130, nothing written.
 // Only the root programs (run-matrix, run-scenario) load this module: it keeps the terminal
 // libraries out of pk3s-emit and pk3s-flush, which start faster without them.

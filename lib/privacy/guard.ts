@@ -1,4 +1,4 @@
-// Guard: the final check of SPEC §5. Before an artifact is written or a request is sent, the
+// Guard: the final check in docs/privacy-and-telemetry.md › Test artifacts. Before an artifact is written or a request is sent, the
 // object (guardValue) or its serialised JSON (guardText) is searched for this machine's own
 // identifiers — host name, user name, home directory, interface addresses and MACs, the
 // telemetry token — and every occurrence is replaced with its placeholder. sanitize() (sanitize.ts)

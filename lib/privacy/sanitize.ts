@@ -1,5 +1,5 @@
 // Privacy: the sanitiser every outside string passes before it reaches an artifact or an event
-// (SPEC §5) — skip reasons, scenario and command names, CI workflow names, cluster.json values,
+// (docs/privacy-and-telemetry.md › Test artifacts) — skip reasons, scenario and command names, CI workflow names, cluster.json values,
 // PRODUCTIVE_K3S_* values. Pure: no I/O, no environment, no clock; regexes compiled once (in
 // rules.ts, when first needed).
 //

@@ -1,4 +1,4 @@
-// Classify: a scenario target's outcome from its exit code and output (SPEC §5). Pure.
+// Classify: a scenario target's outcome from its exit code and output (docs/privacy-and-telemetry.md › Test artifacts). Pure.
 //   exit 0 → pass; a "[SKIP] ..." line, or exit code 3 → skip; anything else → fail.
 // The skip reason is the first [SKIP] line with the prefix and "<scenario> <target>" removed.
 // The runner starts make, and make exits 2 whatever its recipe exited with: a recipe's exit 3

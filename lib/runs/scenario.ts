@@ -1,6 +1,6 @@
 // Scenario: the model of one scenario directory (a Makefile, and optionally a scenario.json
 // definition), its per-level metadata for the anonymous manifests, and the lookup of a scenario
-// by name through the search path of SPEC §5. Pure except for reading directory listings and
+// by name through the search path in docs/privacy-and-telemetry.md › Test artifacts. Pure except for reading directory listings and
 // the definition file. Error messages name scenarios, never local paths: they can end up in
 // artifacts.
 import { readdirSync, readFileSync, statSync } from "node:fs";

@@ -1,4 +1,4 @@
-// Consent: the pure resolution of SPEC §2. Given the --telemetry flag, the environment and
+// Consent: the pure resolution in docs/privacy-and-telemetry.md › Consent. Given the --telemetry flag, the environment and
 // whether the run is interactive, it decides on/off, or that the operator must be asked once.
 // The prompt itself lives in prompt.ts; this file does no I/O.
 import { parseBool, switchedOn } from "../util/bool.ts";

@@ -1,4 +1,4 @@
-// Correlation: session_id / run_id / parent_run_id of SPEC §3. The run id is always new for
+// Correlation: session_id / run_id / parent_run_id in the README › Consent, correlation, delivery. The run id is always new for
 // this execution; the session is inherited when the chain already has one.
 import type { Settings } from "./settings.ts";
 

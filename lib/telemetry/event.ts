@@ -1,4 +1,4 @@
-// Event: the infra.command.* usage event of SPEC §4 — its valibot schema (the single source of
+// Event: the infra.command.* usage event in docs/privacy-and-telemetry.md › Usage events — its valibot schema (the single source of
 // truth, exported as JSON Schema) and its builder. Strict objects: nothing but allow-listed
 // fields can be in an event, so no host, user, path, IP or endpoint can ride along.
 import * as v from "valibot";

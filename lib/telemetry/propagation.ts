@@ -1,4 +1,4 @@
-// Propagation: the child environment of SPEC §3 and its text forms for remote bootstraps.
+// Propagation: the child environment in the README › Consent, correlation, delivery and its text forms for remote bootstraps.
 // Pure: the same inputs always give the same thirteen variables.
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";

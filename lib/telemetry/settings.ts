@@ -1,4 +1,4 @@
-// Settings: the TELEMETRY_* environment parsed through valibot with the defaults of SPEC §3.
+// Settings: the TELEMETRY_* environment parsed through valibot with the defaults in the README › Consent, correlation, delivery.
 // Pure: takes an environment record and returns the settings plus the warnings to print.
 // An invalid value never crashes and never hangs: it yields one warning naming the variable
 // and the default used. The token value is never echoed.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Contract level checker: after bootstrap.sh has handed over to the recording stand-in, verify
-// the propagation contract of SPEC §3 against the environment make received (this process's
+// the propagation contract in the README › Consent, correlation, delivery against the environment make received (this process's
 // environment): what productive-k3s-core saw (GENERATED_DIR/core-record.env) and what it wrote
 // (GENERATED_DIR/cluster.json, allowed metadata only). Every comparison happens in here; the
 // token is read from the environment only and never printed. Violations name their rule.
