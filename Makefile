@@ -99,6 +99,19 @@ schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas
 
 build: $(BINARIES) ## Compile every script into a standalone binary dist/pk3s-<script>
 
+# The bundled scenarios ride inside the two runners (--asset), unpacked to a per-user cache at
+# first use (lib/runs/embedded.ts): a binary copied anywhere runs them with only make beside it.
+# They are staged as a clean copy first (no generated/ output, no hidden files).
+SCENARIO_FILES := $(shell find scenarios -name generated -prune -o -name '.*' -prune -o -type f -print | LC_ALL=C sort)
+EMBED_DIR := dist/.embed
+dist/pk3s-run-scenario dist/pk3s-run-matrix: COMPILE_FLAGS := --asset=$(EMBED_DIR)/scenarios
+dist/pk3s-run-scenario dist/pk3s-run-matrix: $(EMBED_DIR)/.stamp
+
+$(EMBED_DIR)/.stamp: $(SCENARIO_FILES) Makefile
+	@rm -rf "$(EMBED_DIR)/scenarios" && mkdir -p "$(EMBED_DIR)"
+	@tar cf - $(SCENARIO_FILES) | tar xf - -C "$(EMBED_DIR)"
+	@touch $@
+
 # pk3s-emit lives a few milliseconds: JIT tiering later than normal saves start-up work there.
 dist/pk3s-emit: COMPILE_FLAGS := --compile-jit-policy=100
 

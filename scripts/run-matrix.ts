@@ -6,6 +6,7 @@ import { dirname, relative, resolve } from "node:path";
 import { spinner } from "@clack/prompts";
 import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
 import { junitXml, markdownTable, summaryText } from "../lib/artifacts/reports.ts";
+import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
 import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
 import { readSettings, resolveExecutionConsent, startExecution } from "../lib/cli/context.ts";
 import { type Logger, printOut, redactSecrets } from "../lib/cli/log.ts";
@@ -89,6 +90,7 @@ function progress(total: number, level: TestLevel, interactive: boolean) {
 
 async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
+  await runScenarioCheckIfAsked(argv);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, ...rawNames] = positionals;
   if (levelRaw === "consent") {

@@ -2,6 +2,7 @@
 // pk3s-run-scenario: run one scenario's test target at one level, write its anonymous manifest,
 // report it as telemetry events when enabled, and print [PASS]/[SKIP]/[FAIL].
 import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
+import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
 import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
 import { startExecution } from "../lib/cli/context.ts";
 import { type Logger, printOut, redactSecrets } from "../lib/cli/log.ts";
@@ -70,6 +71,7 @@ function scenarioSpec(
 
 async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
+  await runScenarioCheckIfAsked(argv);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, name, ...rest] = positionals;
   const level = parseLevel(levelRaw);

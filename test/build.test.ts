@@ -3,7 +3,9 @@
 // temp HOME), so no Bun, no node_modules, no package.json and no sources can help them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
+  chmodSync,
   copyFileSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -197,32 +199,106 @@ describe("copied binaries with a minimal environment", () => {
   });
 });
 
-describe("dist/pk3s-run-matrix with the bundled scenarios", () => {
-  test("static multipass passes from dist/ and writes a summary", async () => {
+const SCENARIOS = ["multipass", "onprem-basic", "onprem-basic-arm", "aws-single-node"];
+
+/** A PATH directory holding make, sh and the coreutils the scenario recipes use: no Bun, no Node.js. */
+function makeOnlyPath(dir: string): string {
+  const tools = join(dir, "tools");
+  mkdirSync(tools);
+  for (const tool of ["make", "sh", "mkdir", "rm", "mv", "cat"]) {
+    const found = Bun.which(tool);
+    if (!found) throw new Error(`${tool} is needed to run the scenario Makefiles`);
+    symlinkSync(found, join(tools, tool));
+  }
+  for (const absent of ["bun", "node", "npm"]) expect(Bun.which(absent, { PATH: tools })).toBeNull();
+  return tools;
+}
+
+describe("the four binaries copied alone, PATH with only make and coreutils", () => {
+  test("run the bundled scenarios at every level, unpacked once into a private per-user cache", async () => {
     const box = sandbox();
-    // Scenario Makefiles call `bun`: a directory holding only a `bun` link to this Bun.
-    const bunDir = join(box.dir, "bun-bin");
-    mkdirSync(bunDir);
-    symlinkSync(process.execPath, join(bunDir, "bun"));
+    const bin = join(box.dir, "bin");
+    mkdirSync(bin);
+    for (const name of ["pk3s-run-scenario", "pk3s-run-matrix", "pk3s-emit", "pk3s-flush"]) {
+      copyFileSync(join(DIST, name), join(bin, name));
+      chmodSync(join(bin, name), 0o755);
+    }
+    const artifacts = join(box.dir, "artifacts");
+    const env = box.env({
+      PATH: makeOnlyPath(box.dir),
+      TEST_ARTIFACTS_DIR: artifacts,
+      TELEMETRY_OUTBOX_DIR: box.outbox,
+      TELEMETRY_ENABLED: "false",
+    });
+    const expected = { static: "PASS", contract: "PASS", live: "SKIP" } as const;
+    for (const level of ["static", "contract", "live"] as const) {
+      const result = await exec([join(bin, "pk3s-run-matrix"), level, ...SCENARIOS], env, box.dir, 120_000);
+      for (const name of SCENARIOS) {
+        expect(result.stdout).toContain(`[${expected[level]}] ${name} scenario-test-${level}`);
+      }
+      expect(result.stderr).not.toContain("not found");
+      expect(result.code).toBe(0);
+    }
+    // One scenario through pk3s-run-scenario too: its own checks, the same cache.
+    const single = await exec(
+      [join(bin, "pk3s-run-scenario"), "contract", "multipass"],
+      env,
+      box.dir,
+      60_000,
+    );
+    expect(single.stdout).toContain("[PASS] multipass scenario-test-contract");
+    expect(single.code).toBe(0);
+
+    // The evidence: one summary per matrix and one manifest per scenario run, all as expected.
+    const summaries = readdirSync(artifacts).filter((f) => f.endsWith("-summary.json"));
+    expect(summaries).toHaveLength(3);
+    const byLevel = Object.fromEntries(
+      summaries.map((f) => {
+        const summary = JSON.parse(readFileSync(join(artifacts, f), "utf8"));
+        return [summary.test_level, summary];
+      }),
+    );
+    expect(byLevel.static?.pass).toEqual(SCENARIOS);
+    expect(byLevel.contract?.pass).toEqual(SCENARIOS);
+    expect(byLevel.live?.skip).toEqual(SCENARIOS);
+    const manifests = readdirSync(join(artifacts, "infra-runs")).map((f) =>
+      JSON.parse(readFileSync(join(artifacts, "infra-runs", f), "utf8")),
+    );
+    expect(manifests).toHaveLength(3 * SCENARIOS.length + 1);
+    expect(manifests.filter((m) => m.result === "fail")).toEqual([]);
+
+    // Unpacked once, into a private directory under $HOME/.cache, versioned by content.
+    const cache = join(box.home, ".cache", "pk3s-infra-telemetry");
+    expect(lstatSync(cache).mode & 0o777).toBe(0o700);
+    const versions = readdirSync(cache);
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatch(/^scenarios-[0-9a-f]{16}$/);
+    expect(readdirSync(join(cache, versions[0] as string, "scenarios")).sort()).toEqual(
+      ["_shared", ...SCENARIOS].sort(),
+    );
+  }, 300_000);
+
+  test("a foreign cache directory is refused with one clear line, before any scenario runs", async () => {
+    const box = sandbox();
+    const cacheHome = join(box.dir, "cache");
+    mkdirSync(join(cacheHome, "pk3s-infra-telemetry"), { recursive: true });
+    chmodSync(join(cacheHome, "pk3s-infra-telemetry"), 0o777);
     const artifacts = join(box.dir, "artifacts");
     const result = await exec(
       [join(DIST, "pk3s-run-matrix"), "static", "multipass"],
       box.env({
-        PATH: `${bunDir}:${MINIMAL_PATH}`,
+        PATH: makeOnlyPath(box.dir),
+        XDG_CACHE_HOME: cacheHome,
         TEST_ARTIFACTS_DIR: artifacts,
         TELEMETRY_OUTBOX_DIR: box.outbox,
       }),
       box.dir,
       60_000,
     );
-    expect(result.stdout).toContain("[PASS] multipass scenario-test-static");
-    expect(result.code).toBe(0);
-    const summaries = readdirSync(artifacts).filter((f) => f.endsWith("-summary.json"));
-    expect(summaries).toHaveLength(1);
-    const summary = JSON.parse(readFileSync(join(artifacts, summaries[0] as string), "utf8"));
-    expect(summary.result).toBe("pass");
-    expect(summary.test_level).toBe("static");
-    expect(summary.pass).toEqual(["multipass"]);
-    expect(readdirSync(join(artifacts, "infra-runs"))).toHaveLength(1);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("cannot unpack the bundled scenarios:");
+    expect(result.stderr).toContain("writable by other users (mode 777): refusing to use it as a cache");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stdout).not.toContain("[PASS]");
   });
 });

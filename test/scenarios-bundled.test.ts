@@ -20,6 +20,8 @@ import { parseSettings } from "../lib/telemetry/settings.ts";
 
 const SCENARIOS_DIR = resolve(import.meta.dir, "..", "scenarios");
 const SHARED_DIR = join(SCENARIOS_DIR, "_shared");
+/** The runner from source: the scenario checks are its hidden subcommands. */
+const RUN_SCENARIO = resolve(import.meta.dir, "..", "scripts", "run-scenario.ts");
 const NAMES = ["multipass", "onprem-basic", "onprem-basic-arm", "aws-single-node"] as const;
 type Name = (typeof NAMES)[number];
 const SLOW = 60_000;
@@ -191,7 +193,7 @@ describe("static level", () => {
       const dir = join(tempDir("static-targets"), "partial");
       mkdirSync(dir);
       writeFileSync(join(dir, "Makefile"), "scenario-test-static:\n\t@true\n");
-      const run = Bun.spawnSync(["bun", join(SHARED_DIR, "static-check.ts"), dir], {
+      const run = Bun.spawnSync(["bun", RUN_SCENARIO, "__static-check", dir, SHARED_DIR], {
         env: { PATH: BASE_PATH, HOME },
         stdout: "pipe",
         stderr: "pipe",
@@ -387,7 +389,7 @@ describe("contract level: violations fail and name their rule", () => {
       );
       expect(handover.exitCode).toBe(0);
       const check = Bun.spawnSync(
-        ["bun", join(SHARED_DIR, "contract-check.ts"), join(SCENARIOS_DIR, "multipass")],
+        ["bun", RUN_SCENARIO, "__contract-check", join(SCENARIOS_DIR, "multipass")],
         {
           env,
           stdout: "pipe",

@@ -24,6 +24,7 @@ import type { Settings } from "../telemetry/settings.ts";
 import type { CiInfo } from "./ci.ts";
 import { classify, type ScenarioResult } from "./classify.ts";
 import { type ScenarioDefinition, scenarioMetadata } from "./scenario.ts";
+import { RUNNER_COMMAND_VAR, runnerShellCommand } from "./self.ts";
 
 export interface ScenarioSpec {
   /** The name as given; recorded only through sanitizeName. */
@@ -235,6 +236,7 @@ export async function runScenario(
   let run: MakeRun = { exitCode: null, output: "", interrupted: false };
   if (spec.dir) {
     const env = childEnv(ctx.env, propagatedSet(ctx.settings, ctx.consent, ctx.correlation));
+    env[RUNNER_COMMAND_VAR] = runnerShellCommand(); // the bundled scenarios' checks (self.ts)
     run = await runMake(spec, spec.dir, env, io);
   }
   const finished = new Date();

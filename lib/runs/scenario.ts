@@ -4,9 +4,10 @@
 // the definition file. Error messages name scenarios, never local paths: they can end up in
 // artifacts.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import * as v from "valibot";
 import type { TestLevel } from "../telemetry/event.ts";
+import { unpackedBundledScenarios } from "./embedded.ts";
 
 export const SCENARIO_DEFINITION_FILE = "scenario.json";
 export const SCENARIO_SCHEMA_VERSION = "1";
@@ -304,7 +305,10 @@ export function isCompiled(runtime: Pick<Runtime, "modulePath" | "main">): boole
   return runtime.modulePath.startsWith(COMPILED_PREFIX) || runtime.main.startsWith(COMPILED_PREFIX);
 }
 
-/** The bundled scenarios: `<repo>/scenarios` from source, `<dir of the binary>/../scenarios` compiled. */
+/**
+ * The bundled scenarios: `<repo>/scenarios` from source; compiled, the copy the binary carries,
+ * unpacked into the per-user cache (embedded.ts), wherever the binary was copied.
+ */
 export function bundledScenariosDir(
   runtime: Runtime = {
     modulePath: import.meta.path,
@@ -313,6 +317,6 @@ export function bundledScenariosDir(
     execPath: process.execPath,
   },
 ): string {
-  if (isCompiled(runtime)) return resolve(dirname(runtime.execPath), "..", "scenarios");
+  if (isCompiled(runtime)) return unpackedBundledScenarios();
   return resolve(runtime.moduleDir, "..", "..", "scenarios");
 }

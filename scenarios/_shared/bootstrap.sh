@@ -20,8 +20,13 @@ case $0 in
   *) shared_dir=$(pwd) ;;
 esac
 
-# The scenario's metadata for this level, as shell-quoted export lines.
-metadata=$("${BUN:-bun}" "$shared_dir/scenario-env.ts" "$scenario_dir" "$level")
+# The scenario's metadata for this level, as shell-quoted export lines, from the runner that
+# started us (PK3S_RUN_SCENARIO, its own shell-quoted command line) or, in a source tree, Bun.
+if [ -n "${PK3S_RUN_SCENARIO:-}" ]; then
+  metadata=$(eval "$PK3S_RUN_SCENARIO"' __scenario-env "$scenario_dir" "$level"')
+else
+  metadata=$("${BUN:-bun}" "$shared_dir/../../scripts/run-scenario.ts" __scenario-env "$scenario_dir" "$level")
+fi
 eval "$metadata"
 
 for name in TELEMETRY_ENABLED TELEMETRY_ENDPOINT TELEMETRY_MARKER TELEMETRY_BEARER_TOKEN \

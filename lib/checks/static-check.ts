@@ -1,9 +1,9 @@
-#!/usr/bin/env bun
-// Static level: validates a scenario's own files without running anything real — its
-// scenario.json against the definition schema, that its Makefile defines the three level
-// targets, that every *.sh of the scenario and of _shared passes `sh -n`, and that the shared
-// scripts the targets execute are executable. Prints what it checked; exits 1 on a problem.
-// Usage: bun static-check.ts <scenario-dir> [<SCENARIO as the Makefile declares it>]
+// Static level check (the bundled scenarios' scenario-test-static): validates a scenario's own
+// files without running anything real — its scenario.json against the definition schema, that
+// its Makefile defines the three level targets, that every *.sh of the scenario and of _shared
+// passes `sh -n`, and that the shared scripts the targets execute are executable. Prints what it
+// checked; exits 1 on a problem. Reached as the hidden subcommand `__static-check` of
+// pk3s-run-scenario / pk3s-run-matrix (commands.ts; docs/scenarios.md).
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import {
@@ -12,8 +12,8 @@ import {
   ScenarioError,
   scenarioNameProblem,
   scenarioTarget,
-} from "../../lib/runs/scenario.ts";
-import { LEVELS } from "../../lib/telemetry/event.ts";
+} from "../runs/scenario.ts";
+import { LEVELS } from "../telemetry/event.ts";
 
 /** Every *.sh under `dir`, skipping generated output and hidden directories. */
 function shellScripts(dir: string): string[] {
@@ -109,18 +109,20 @@ export function staticCheck(scenarioDir: string, declared: string | undefined, s
   return { name, checked, problems };
 }
 
-if (import.meta.main) {
-  const [scenarioDir, declared] = process.argv.slice(2);
-  if (!scenarioDir) {
-    console.error("usage: static-check.ts <scenario-dir> [<scenario-name>]");
-    process.exit(64);
+/** `__static-check <scenario-dir> <shared-dir> [<SCENARIO as the Makefile declares it>]`. */
+export function staticCheckMain(args: string[]): number {
+  const [scenarioDir, sharedDir, declared] = args;
+  if (!scenarioDir || !sharedDir) {
+    console.error("usage: __static-check <scenario-dir> <shared-dir> [<scenario-name>]");
+    return 64;
   }
-  const { name, checked, problems } = staticCheck(scenarioDir, declared, import.meta.dir);
+  const { name, checked, problems } = staticCheck(scenarioDir, declared, resolve(sharedDir));
   for (const line of checked) console.log(`[static] ${name}: ${line}`);
   for (const problem of problems) console.error(`[static] ${name}: problem: ${problem}`);
   if (problems.length > 0) {
     console.error(`[static] ${name}: ${problems.length} problem(s)`);
-    process.exit(1);
+    return 1;
   }
   console.log(`[static] ${name}: ok`);
+  return 0;
 }

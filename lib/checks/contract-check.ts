@@ -1,19 +1,14 @@
-#!/usr/bin/env bun
-// Contract level checker: after bootstrap.sh has handed over to the recording stand-in, verify
+// Contract level check (the bundled scenarios' scenario-test-contract): after bootstrap.sh has handed over to the recording stand-in, verify
 // the propagation contract in the README › Consent, correlation, delivery against the environment make received (this process's
 // environment): what productive-k3s-core saw (GENERATED_DIR/core-record.env) and what it wrote
 // (GENERATED_DIR/cluster.json, allowed metadata only). Every comparison happens in here; the
 // token is read from the environment only and never printed. Violations name their rule.
-// Usage: bun contract-check.ts <scenario-dir>   (GENERATED_DIR defaults to <scenario-dir>/generated)
+// Reached as the hidden subcommand `__contract-check <scenario-dir>` of pk3s-run-scenario /
+// pk3s-run-matrix (commands.ts); GENERATED_DIR defaults to <scenario-dir>/generated.
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import * as v from "valibot";
-import {
-  issueText,
-  readScenarioDefinition,
-  ScenarioError,
-  scenarioMetadata,
-} from "../../lib/runs/scenario.ts";
+import { issueText, readScenarioDefinition, ScenarioError, scenarioMetadata } from "../runs/scenario.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -253,11 +248,12 @@ function filesUnder(dir: string, prefix = ""): Array<{ name: string; content: st
   return files;
 }
 
-if (import.meta.main) {
-  const [scenarioDir] = process.argv.slice(2);
+/** `__contract-check <scenario-dir>`: 0 when the contract holds, 1 on a violation. */
+export function contractCheckMain(args: string[]): number {
+  const [scenarioDir] = args;
   if (!scenarioDir) {
-    console.error("usage: contract-check.ts <scenario-dir>");
-    process.exit(64);
+    console.error("usage: __contract-check <scenario-dir>");
+    return 64;
   }
   const dir = resolve(scenarioDir);
   const name = basename(dir);
@@ -266,7 +262,7 @@ if (import.meta.main) {
     console.error(
       `[contract] ${name}: violation [parent-run-id]: TELEMETRY_PARENT_RUN_ID is not set — run this scenario through pk3s-run-scenario, which passes its own run_id as the parent of the productive-k3s-core bootstrap`,
     );
-    process.exit(1);
+    return 1;
   }
   let expected: ContractInput["expected"];
   try {
@@ -274,7 +270,7 @@ if (import.meta.main) {
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;
     console.error(`[contract] ${name}: ${error.message}`);
-    process.exit(1);
+    return 1;
   }
   const generated = resolve(dir, env.GENERATED_DIR || join(dir, "generated"));
   const recordText = readOrNull(join(generated, "core-record.env"));
@@ -295,7 +291,7 @@ if (import.meta.main) {
     for (const { rule, message } of violations)
       console.error(`[contract] ${name}: violation [${rule}]: ${message}`);
     console.error(`[contract] ${name}: ${violations.length} contract violation(s)`);
-    process.exit(1);
+    return 1;
   }
   const enabled = env.TELEMETRY_ENABLED === "true";
   const tokenNote = enabled
@@ -306,4 +302,5 @@ if (import.meta.main) {
   console.log(
     `[contract] ${name}: propagation contract holds (telemetry ${enabled ? "enabled" : "disabled"}, ${tokenNote}, session and parent run correlated, run id left to the core, cluster.json holds only allowed metadata)`,
   );
+  return 0;
 }

@@ -1,13 +1,13 @@
-#!/usr/bin/env bun
-// Scenario environment: prints the scenario's metadata for one level as POSIX shell `export`
+// Scenario environment (bootstrap.sh of the bundled scenarios): prints the scenario's metadata for one level as POSIX shell `export`
 // lines (PK3S_SCENARIO, PK3S_TEST_LEVEL, PK3S_ENVIRONMENT, PK3S_TOPOLOGY,
 // PK3S_NODE_COUNT_EXPECTED, PK3S_BOOTSTRAP_MODES as a comma list), for bootstrap.sh to eval and
 // hand to productive-k3s-core. A scenario without a definition yields "unknown" values.
-// Usage: bun scenario-env.ts <scenario-dir> <static|contract|live>
+// Reached as the hidden subcommand `__scenario-env <scenario-dir> <level>` (commands.ts).
 import { basename, resolve } from "node:path";
-import { readScenarioDefinition, ScenarioError, scenarioMetadata } from "../../lib/runs/scenario.ts";
-import { LEVELS, type TestLevel } from "../../lib/telemetry/event.ts";
-import { shellQuote } from "../../lib/telemetry/propagation.ts";
+import { printOut } from "../cli/log.ts";
+import { readScenarioDefinition, ScenarioError, scenarioMetadata } from "../runs/scenario.ts";
+import { LEVELS, type TestLevel } from "../telemetry/event.ts";
+import { shellQuote } from "../telemetry/propagation.ts";
 
 function isLevel(raw: string | undefined): raw is TestLevel {
   return (LEVELS as readonly string[]).includes(raw ?? "");
@@ -29,17 +29,19 @@ export function scenarioEnv(dir: string, level: TestLevel): string {
     .join("");
 }
 
-if (import.meta.main) {
-  const [dir, level] = process.argv.slice(2);
+/** `__scenario-env <scenario-dir> <level>`: the export lines on stdout. */
+export function scenarioEnvMain(args: string[]): number {
+  const [dir, level] = args;
   if (!dir || !isLevel(level)) {
-    console.error("usage: scenario-env.ts <scenario-dir> <static|contract|live>");
-    process.exit(64);
+    console.error("usage: __scenario-env <scenario-dir> <static|contract|live>");
+    return 64;
   }
   try {
-    process.stdout.write(scenarioEnv(dir, level));
+    printOut(scenarioEnv(dir, level));
+    return 0;
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;
     console.error(`scenario-env: ${error.message}`);
-    process.exit(1);
+    return 1;
   }
 }
