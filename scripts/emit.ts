@@ -111,13 +111,9 @@ async function main(argv: string[], log: Logger): Promise<number> {
   if (callerRunId) correlation.runId = callerRunId;
 
   // pk3s-emit creates nothing but outbox files (its background flusher inherits the umask too):
-  // with 077 they are 0700/0600 as created, so the event is queued without loading node:fs.
+  // with 077 nothing it makes is ever wider than 0700/0600, whatever the caller's umask.
   if (consent.enabled) process.umask(0o077);
-  const emitter = new Emitter(settings, consent, correlation, {
-    dryRun: values["dry-run"] === true,
-    log,
-    privateUmask: consent.enabled,
-  });
+  const emitter = new Emitter(settings, consent, correlation, { dryRun: values["dry-run"] === true, log });
   if (!emitter.enabled) {
     if (values["dry-run"]) log.info(`telemetry is disabled (${consent.reason}): nothing would be sent`);
     return 0;

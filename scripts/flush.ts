@@ -1,19 +1,21 @@
 #!/usr/bin/env bun
 // pk3s-flush: drain the outbox to the endpoint and print one line of counts (or JSON).
-import { intOption, parseCli, runMain, UsageError } from "../lib/cli/args.ts";
+import { ExitError, intOption, parseCli, runMain, UsageError } from "../lib/cli/args.ts";
 import { readSettings } from "../lib/cli/context.ts";
 import { type Logger, printOut } from "../lib/cli/log.ts";
 import { explicitlyDisabled, parseTelemetryFlag } from "../lib/telemetry/consent.ts";
 import { preview } from "../lib/telemetry/emitter.ts";
 import { DEFAULT_CONCURRENCY, drain, zeroCounts } from "../lib/telemetry/flusher.ts";
 import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
-import { Outbox } from "../lib/telemetry/outbox.ts";
+import { Outbox, OutboxRefused } from "../lib/telemetry/outbox.ts";
 
 const USAGE = `Usage: pk3s-flush [--dry-run] [--purge] [--concurrency N] [--json] [--telemetry enable|disable]
 
   Delivers the events queued in TELEMETRY_OUTBOX_DIR, oldest first, N at a time (default ${DEFAULT_CONCURRENCY}).
   2xx removes an event; 408/429/5xx and network errors keep it; other 4xx move it to
   dead-letter/; unreadable files are moved to quarantine/. Safe to run several at once.
+  An outbox that is not private (a symbolic link, another user's, writable by others) is
+  refused: exit 1 with the reason, nothing read or sent.
   Explicitly disabled telemetry (--telemetry disable, TELEMETRY_ENABLED=false, DO_NOT_TRACK)
   sends nothing.
   --dry-run   print each request that would be made; send and change nothing
@@ -29,6 +31,15 @@ const OPTIONS = {
 } as const;
 
 async function main(argv: string[], log: Logger): Promise<number> {
+  try {
+    return await flush(argv, log);
+  } catch (error) {
+    if (error instanceof OutboxRefused) throw new ExitError(error.message, 1);
+    throw error;
+  }
+}
+
+async function flush(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
   const { values, positionals } = parseCli(argv, OPTIONS);
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
@@ -46,6 +57,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     printOut(`${line}\n`);
   };
 
+  outbox.ensure(); // refused before anything is read, purged or sent
   if (values.purge) {
     if (values["dry-run"]) counts.purged = outbox.pending().length;
     else counts.purged = outbox.purge();

@@ -18,7 +18,7 @@ import { bundledScenariosDir, resolveScenario, ScenarioError, scenarioTarget } f
 import { Emitter } from "../lib/telemetry/emitter.ts";
 import type { TestLevel } from "../lib/telemetry/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
-import { writeAtomic } from "../lib/telemetry/outbox.ts";
+import { writeAtomic } from "../lib/util/fs.ts";
 
 const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parallel-live] [--scenarios-dir DIR]
                        [--junit FILE] [--telemetry enable|disable]

@@ -195,7 +195,12 @@ describe("deliver() against a loopback receiver", () => {
       makeEvent(),
       config(silent.url, { maxRetries: 2, requestTimeoutSeconds: 0.3 }),
     );
-    expect(outcome).toEqual({ kind: "kept", reason: "request timed out", attempts: 2 });
+    expect(outcome).toEqual({
+      kind: "kept",
+      reason: "request timed out (no answer within 0.3s)",
+      problem: "timeout",
+      attempts: 2,
+    });
     expect(silent.connections).toBeGreaterThanOrEqual(1);
   });
 
@@ -210,12 +215,12 @@ describe("deliver() against a loopback receiver", () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
-  test("connection refused: kept as a network error", async () => {
+  test("connection refused: kept, and said so", async () => {
     const outcome = await deliver(
       makeEvent(),
       config(`http://127.0.0.1:${refusedPort()}/t`, { maxRetries: 2 }),
     );
-    expect(outcome).toMatchObject({ kind: "kept", reason: "network error" });
+    expect(outcome).toEqual({ kind: "kept", reason: "connection refused", problem: "refused", attempts: 2 });
   });
 
   test("no endpoint: kept without any attempt", async () => {
@@ -390,7 +395,7 @@ describe("pk3s-flush against a loopback receiver", () => {
     const result = await run("flush", [], env, 20_000);
     expect(result.code).toBe(0);
     expect(counts(result.stdout)).toMatchObject({ delivered: 0, kept: 1 });
-    expect(result.stderr).toContain("request timed out");
+    expect(result.stderr).toContain("request timed out (no answer within 0.3s)");
     expect(dirs.list("pending")).toHaveLength(1);
     expect(dirs.list("claimed")).toEqual([]);
     expect(silent.connections).toBeGreaterThanOrEqual(1);
@@ -403,7 +408,7 @@ describe("pk3s-flush against a loopback receiver", () => {
     const result = await run("flush", [], env);
     expect(result.code).toBe(0);
     expect(counts(result.stdout)).toMatchObject({ delivered: 0, kept: 2 });
-    expect(result.stderr).toContain("not reachable");
+    expect(linesWith(result.stderr, "endpoint not reachable (connection refused): 2 event(s) stay queued")).toHaveLength(1);
     expect(dirs.list("pending")).toHaveLength(2);
   });
 

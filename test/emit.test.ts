@@ -4,8 +4,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
+import { waiterPid } from "../lib/telemetry/background.ts";
 import { EventSchema, type TelemetryEvent } from "../lib/telemetry/event.ts";
-import { waiterPid } from "../lib/telemetry/flusher.ts";
 import {
   baseEnv,
   counts,

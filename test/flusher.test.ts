@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../lib/cli/log.ts";
+import { backgroundFlush, LOCK_LEASE_MS, lockHolder } from "../lib/telemetry/background.ts";
 import { buildEvent } from "../lib/telemetry/event.ts";
-import { backgroundFlush, LOCK_LEASE_MS, lockHolder } from "../lib/telemetry/flusher.ts";
 import { Outbox } from "../lib/telemetry/outbox.ts";
 import type { DeliveryConfig } from "../lib/telemetry/request.ts";
 

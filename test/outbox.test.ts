@@ -214,12 +214,12 @@ describe("a file caught while pk3s-emit writes it in place", () => {
 });
 
 describe("modes and options", () => {
-  test("outbox directories are 0700 and event files 0600, even when the dir existed wider", async () => {
+  test("created directories are 0700 and event files 0600; an existing 0755 outbox of ours is used, not chmodded", async () => {
     const dirs = scope.dirs();
     mkdirSync(dirs.outbox, { recursive: true, mode: 0o755 });
     chmodSync(dirs.outbox, 0o755);
     await queueEvents(dirs.outbox, 3);
-    expect(statSync(dirs.outbox).mode & 0o777).toBe(0o700);
+    expect(statSync(dirs.outbox).mode & 0o777).toBe(0o755);
     for (const area of ["pending", "claimed", "dead-letter", "quarantine", "tmp"]) {
       expect(statSync(join(dirs.outbox, area)).mode & 0o777).toBe(0o700);
     }

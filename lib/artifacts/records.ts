@@ -10,8 +10,8 @@ import { guardText, guardValue, type Identifier, machineIdentifiers } from "../p
 import { sanitize } from "../privacy/sanitize.ts";
 import type { CiInfo } from "../runs/ci.ts";
 import { ID, LEVELS, UTC_TIMESTAMP } from "../telemetry/event.ts";
-import { writeAtomic } from "../telemetry/outbox.ts";
 import type { Settings } from "../telemetry/settings.ts";
+import { writeAtomic } from "../util/fs.ts";
 
 export const ARTIFACT_SCHEMA_VERSION = "1";
 const TEXT = v.pipe(v.string(), v.maxLength(400));

@@ -3,16 +3,24 @@
 // reaches stdout and stderr at all: through Bun's native console, since the first use of
 // Node's process.stdout/stderr streams costs a short-lived binary about 6 ms.
 
-let secrets: string[] = [];
+import { wholeTokenPattern } from "../telemetry/request.ts";
 
-/** Register values that must never be printed (the bearer token). Short values are ignored. */
+let secrets: Array<{ value: string; pattern: RegExp }> = [];
+
+/**
+ * Register values that must never be printed (the bearer token). Only whole-token occurrences
+ * are replaced, and values too short to look for safely are ignored: a token "7f" must not
+ * turn every id in a message into "***".
+ */
 export function registerSecret(value: string | null | undefined): void {
-  if (value && value.length >= 4 && !secrets.includes(value)) secrets = [...secrets, value];
+  if (!value || secrets.some((s) => s.value === value)) return;
+  const pattern = wholeTokenPattern(value);
+  if (pattern) secrets = [...secrets, { value, pattern }];
 }
 
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const s of secrets) out = out.split(s).join("***");
+  for (const s of secrets) out = out.replace(s.pattern, "***");
   return out;
 }
 

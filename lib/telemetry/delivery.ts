@@ -1,14 +1,31 @@
 // Delivery: one event → one POST to the endpoint, through ofetch (attempts, per-attempt request
 // timeout, backoff with jitter, Retry-After), classified as delivered / kept / rejected; and a
-// bounded TCP reachability probe that applies the connect timeout. What the request carries
-// and whether it may be made at all are request.ts's rules.
+// bounded TCP reachability probe that applies the connect timeout. Redirects are never
+// followed (a 3xx keeps the event), a 2xx counts when its status arrives and no response body
+// is ever read. What went wrong is named: connection refused, name not resolved, timed out,
+// TLS certificate problem. What the request carries and whether it may be made at all are
+// request.ts's rules.
 import { FetchError, ofetch } from "ofetch";
+import { errorCode } from "../util/fs.ts";
 import type { TelemetryEvent } from "./event.ts";
+import { type Outbox, PROBLEM_WORDS, type ProblemKind } from "./outbox.ts";
 import { type DeliveryConfig, deliveryBlocked, NO_ENDPOINT, requestHeaders } from "./request.ts";
 
+/**
+ * `problem` says what went wrong in the words of docs/privacy-and-telemetry.md › Delivery (the
+ * outbox remembers it for `telemetry status`); a configuration block or a deferral has none.
+ * `retryAfterMs`: the endpoint asked not to be contacted for this long.
+ */
 export type Outcome =
   | { kind: "delivered"; status: number; attempts: number }
-  | { kind: "kept"; reason: string; status?: number; attempts: number }
+  | {
+      kind: "kept";
+      reason: string;
+      problem?: ProblemKind;
+      status?: number;
+      attempts: number;
+      retryAfterMs?: number;
+    }
   | { kind: "rejected"; status: number; attempts: number };
 
 /** Longest Retry-After we wait for inside one flush; longer means "keep it for later". */
@@ -42,7 +59,11 @@ export function backoffMs(retry: number, random: () => number = Math.random): nu
   return Math.round(base / 2 + random() * (base / 2));
 }
 
-class RetryLater extends Error {}
+class RetryLater extends Error {
+  constructor(readonly waitMs: number) {
+    super("retry later");
+  }
+}
 
 export interface DeliverOptions {
   /** Aborts the whole delivery (e.g. an emit's inline budget); the event is then kept. */
@@ -64,12 +85,14 @@ export async function deliver(
       method: "POST",
       body: JSON.stringify(event),
       headers: requestHeaders(config),
-      responseType: "text",
+      redirect: "manual",
+      // The body is never read: "stream" hands it over unread, onResponse discards it.
+      responseType: "stream",
       retry: config.maxRetries - 1,
       retryStatusCodes: RETRY_STATUSES,
       retryDelay: (context) => {
         const wait = parseRetryAfter(context.response?.headers.get("retry-after") ?? null);
-        if (wait !== null && wait > RETRY_AFTER_CAP_MS) throw new RetryLater();
+        if (wait !== null && wait > RETRY_AFTER_CAP_MS) throw new RetryLater(wait);
         return Math.max(wait ?? 0, backoffMs(attempts));
       },
       onRequest: (context) => {
@@ -78,35 +101,71 @@ export async function deliver(
         const timeout = AbortSignal.timeout(requestMs);
         context.options.signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       },
+      onResponse: ({ response }) => {
+        // A slow or endless body (a 50 MB answer) costs nothing: the status is all we use.
+        response.body?.cancel().catch(() => {});
+      },
     });
-    // Only a 2xx is a delivery: a final 1xx/3xx (e.g. a redirect that was not followed) is not.
-    if (classifyStatus(response.status) !== "delivered") {
-      return { kind: "rejected", status: response.status, attempts };
+    const status = response.status;
+    if (status >= 300 && status < 400) {
+      return {
+        kind: "kept",
+        reason: `endpoint redirects (${status}); redirects are not followed`,
+        problem: "redirect",
+        status,
+        attempts,
+      };
     }
-    return { kind: "delivered", status: response.status, attempts };
+    // Only a 2xx is a delivery: a final 1xx is not.
+    if (classifyStatus(status) !== "delivered") return { kind: "rejected", status, attempts };
+    return { kind: "delivered", status, attempts };
   } catch (error) {
-    return failure(error, attempts);
+    return failure(error, attempts, config);
   }
 }
 
-function failure(error: unknown, attempts: number): Outcome {
+function failure(error: unknown, attempts: number, config: DeliveryConfig): Outcome {
   if (error instanceof RetryLater) {
-    return { kind: "kept", reason: "endpoint asked to retry later (Retry-After)", attempts };
+    return {
+      kind: "kept",
+      reason: "endpoint asked to wait (Retry-After)",
+      problem: "wait",
+      attempts,
+      retryAfterMs: error.waitMs,
+    };
   }
   const status = error instanceof FetchError ? error.response?.status : undefined;
   if (status !== undefined) {
     if (classifyStatus(status) === "reject") return { kind: "rejected", status, attempts };
-    return { kind: "kept", reason: `endpoint answered ${status}`, status, attempts };
+    return { kind: "kept", reason: `endpoint answered ${status}`, problem: "http", status, attempts };
   }
   const cause = error instanceof FetchError ? error.cause : error;
   const name = cause instanceof Error ? cause.name : "";
-  const reason =
-    name === "TimeoutError"
-      ? "request timed out"
-      : name === "AbortError"
-        ? "delivery deferred"
-        : "network error";
-  return { kind: "kept", reason, attempts };
+  if (name === "AbortError") return { kind: "kept", reason: "delivery deferred", attempts };
+  if (name === "TimeoutError") {
+    return {
+      kind: "kept",
+      reason: `request timed out (no answer within ${config.requestTimeoutSeconds}s)`,
+      problem: "timeout",
+      attempts,
+    };
+  }
+  const problem = networkProblem(errorCode(cause));
+  return { kind: "kept", reason: PROBLEM_WORDS[problem], problem, attempts };
+}
+
+const TLS_CODE = /CERT|SELF_SIGNED|TLS|SSL|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HANDSHAKE/i;
+
+/** The kind of a connection error, from its system or TLS error code. */
+export function networkProblem(code: string | undefined): ProblemKind {
+  if (!code) return "other";
+  if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "DNSException") {
+    return "unresolved";
+  }
+  if (code === "ETIMEDOUT" || code === "ConnectionTimedOut" || code === "TimeoutError") return "timeout";
+  if (TLS_CODE.test(code)) return "tls";
+  return "other";
 }
 
 /** Every variable through which Bun's fetch may pick a proxy (upper and lower case). */
@@ -115,27 +174,29 @@ const FETCH_PROXY = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "ht
 /**
  * Can a TCP connection to the endpoint be opened within the connect timeout? Used once per
  * flush so a dead or firewalled endpoint costs one connect timeout, not attempts × timeouts.
- * Skipped (assumed reachable) when a proxy is configured, since then the proxy is dialled.
+ * Null when it can (or when a proxy is configured: then the proxy is dialled, so assume so),
+ * else what went wrong.
  */
-export function reachable(
+export function probe(
   endpoint: string,
   timeoutSeconds: number,
   env: Record<string, string | undefined> = process.env,
-): Promise<boolean> {
+): Promise<ProblemKind | null> {
   const url = new URL(endpoint);
-  for (const name of FETCH_PROXY) if (env[name]) return Promise.resolve(true);
+  for (const name of FETCH_PROXY) if (env[name]) return Promise.resolve(null);
   const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   // Bun.connect rather than node:net: no module to load at start-up.
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (ok: boolean) => {
+    const finish = (problem: ProblemKind | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve(ok);
+      resolve(problem);
     };
-    const timer = setTimeout(() => finish(false), timeoutSeconds * 1000);
+    const failed = (error: unknown) => finish(networkProblem(errorCode(error)));
+    const timer = setTimeout(() => finish("timeout"), timeoutSeconds * 1000);
     Bun.connect({
       hostname: host,
       port,
@@ -143,11 +204,37 @@ export function reachable(
         data() {},
         open(socket) {
           socket.end();
-          finish(true);
+          finish(null);
         },
-        connectError: () => finish(false),
-        error: () => finish(false),
+        connectError: (_socket, error) => failed(error),
+        error: (_socket, error) => failed(error),
       },
-    }).catch(() => finish(false));
+    }).catch(failed);
   });
+}
+
+/** Can a TCP connection be opened within the connect timeout? (probe() without the why.) */
+export async function reachable(
+  endpoint: string,
+  timeoutSeconds: number,
+  env: Record<string, string | undefined> = process.env,
+): Promise<boolean> {
+  return (await probe(endpoint, timeoutSeconds, env)) === null;
+}
+
+/** Remember a failed outcome's problem (and a long Retry-After) in the outbox. */
+export function rememberProblem(outbox: Pick<Outbox, "recordProblem">, outcome: Outcome): void {
+  if (outcome.kind === "delivered") return;
+  if (outcome.kind === "rejected") {
+    outbox.recordProblem({ kind: "rejected", status: outcome.status });
+    return;
+  }
+  if (!outcome.problem) return;
+  const until = outcome.retryAfterMs ? new Date(Date.now() + outcome.retryAfterMs) : undefined;
+  outbox.recordProblem(
+    outcome.status === undefined
+      ? { kind: outcome.problem }
+      : { kind: outcome.problem, status: outcome.status },
+    until,
+  );
 }

@@ -4,16 +4,18 @@
 // work; an event emitted as the command ends (everything pk3s-emit sends, a run's completion)
 // is only queued — an inline attempt would be cut off by the exit and sent twice. When the
 // command ends, whatever is still queued (its own events, or older ones) is handed to a
-// detached background flusher. Disabled consent: nothing at all happens.
+// detached background flusher. Disabled consent: nothing at all happens. A run whose own
+// deliveries failed says once, as it ends, how many events wait and why (settle).
 
 import { type Logger, printOut } from "../cli/log.ts";
 import { recordNames } from "../privacy/names.ts";
+import { errorCode } from "../util/fs.ts";
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./handoff.ts";
-import { Outbox } from "./outbox.ts";
-import { deliveryBlocked, requestHeaders } from "./request.ts";
+import { Outbox, OutboxRefused, PROBLEM_WORDS, type ProblemKind } from "./outbox.ts";
+import { containsToken, deliveryBlocked, requestHeaders, TOKEN_UNFIT } from "./request.ts";
 import type { Settings } from "./settings.ts";
 
 /** How long a finishing command waits for its in-flight inline deliveries. */
@@ -26,9 +28,10 @@ export interface EmitterOptions {
   dryRun: boolean;
   log: Logger;
   write?: (text: string) => void;
-  /** The process runs with umask 077: the outbox may queue without node:fs (see Outbox). */
-  privateUmask?: boolean;
 }
+
+/** Where the operator looks at the queue and the last delivery problem. */
+export const STATUS_HINT = "pk3s-run-matrix telemetry status";
 
 /** The exact request a delivery would make, for --dry-run and TELEMETRY_DEBUG=1. */
 export function preview(event: TelemetryEvent, settings: Settings): string {
@@ -58,6 +61,8 @@ export class Emitter {
   private readonly warned = new Set<string>();
   /** No endpoint, or a token that must not travel: a background flusher could not send either. */
   private misconfigured = false;
+  /** What went wrong with this run's own deliveries, for the closing message. */
+  private readonly problems = new Set<ProblemKind>();
 
   constructor(
     private readonly settings: Settings,
@@ -65,7 +70,7 @@ export class Emitter {
     private readonly correlation: Correlation,
     private readonly options: EmitterOptions,
   ) {
-    this.outbox = new Outbox(settings.outboxDir, { privateUmask: options.privateUmask });
+    this.outbox = new Outbox(settings.outboxDir);
   }
 
   get enabled(): boolean {
@@ -96,7 +101,7 @@ export class Emitter {
     });
     // A field that carries the token (e.g. a scenario name set from the wrong variable) would
     // put it on disk, on stdout (preview) and in the body: drop the event, never the command.
-    if (this.settings.token && JSON.stringify(event).includes(this.settings.token)) {
+    if (containsToken(JSON.stringify(event), this.settings.token)) {
       this.options.log.warn(
         "an event field contains the bearer token: the event is dropped, not queued or sent",
       );
@@ -108,21 +113,27 @@ export class Emitter {
     }
     let name: string;
     try {
-      name = await this.outbox.enqueue(event);
+      name = this.outbox.enqueue(event);
     } catch (error) {
-      // Best-effort: an unusable outbox (read-only, full, not a directory) costs the event,
-      // never the operator's command. Said once; nothing is queued, so nothing is handed off.
-      const reason = `cannot queue events in TELEMETRY_OUTBOX_DIR (${(error as { code?: string }).code ?? "error"})`;
+      // Best-effort: an unusable outbox (refused as not private, read-only, full, not a
+      // directory) costs the event, never the operator's command. Said once; nothing is
+      // queued, so nothing is handed off.
+      const reason =
+        error instanceof OutboxRefused
+          ? error.message
+          : `cannot queue events in TELEMETRY_OUTBOX_DIR (${errorCode(error) ?? "error"})`;
       if (!this.warned.has(reason)) {
         this.warned.add(reason);
-        this.options.log.warn(`${reason}; telemetry events of this run are dropped`);
+        this.options.log.warn(`${reason}; telemetry events of this run are not queued`);
       }
       return null;
     }
     if (options.final) {
-      // Queued for the background flusher — unless it could not send it either: then say why.
+      // Queued for the background flusher — unless it could not send it either: then say why
+      // (an unfit token was named when the settings were read).
       const blocked = deliveryBlocked(this.settings);
-      if (blocked) this.warnOnce(`${blocked}; the event stays queued`, true);
+      if (blocked === TOKEN_UNFIT) this.misconfigured = true;
+      else if (blocked) this.warnOnce(`${blocked}; the event stays queued`, true);
       else this.queued = true;
       return event;
     }
@@ -134,28 +145,40 @@ export class Emitter {
   /** The event just queued, sent from memory (the file is the durable copy of the same bytes). */
   private async deliverInline(name: string, event: TelemetryEvent): Promise<void> {
     try {
+      // The endpoint asked not to be contacted yet: it stays queued, not a knock more.
+      if (this.outbox.retryAfterUntil()) {
+        this.queued = true;
+        this.problems.add("wait");
+        return;
+      }
       const claim = this.outbox.claim(name);
       if (!claim) return; // a background flusher already took it
       // Loaded on first use: pk3s-emit, which only queues, never loads ofetch.
-      const { deliver } = await import("./delivery.ts");
+      const { deliver, rememberProblem } = await import("./delivery.ts");
       // One attempt here; retries are the background flusher's job.
       const outcome = await deliver(
         event,
         { ...this.settings, maxRetries: 1 },
         { signal: this.abort.signal },
       );
-      if (outcome.kind === "delivered") this.outbox.done(claim);
-      else if (outcome.kind === "rejected") this.outbox.deadLetter(claim, outcome.status);
+      rememberProblem(this.outbox, outcome);
+      if (outcome.kind === "delivered") {
+        this.outbox.done(claim);
+        this.outbox.clearProblem();
+      } else if (outcome.kind === "rejected") this.outbox.deadLetter(claim, outcome.status, event);
       else {
         this.outbox.release(claim);
         this.queued = true;
+        if (outcome.problem) this.problems.add(outcome.problem);
         // Zero attempts means a configuration problem, not the network: say so, once.
-        if (outcome.attempts === 0) this.warnOnce(`${outcome.reason}; the event stays queued`, true);
+        if (outcome.attempts === 0 && outcome.reason !== TOKEN_UNFIT) {
+          this.warnOnce(`${outcome.reason}; the event stays queued`, true);
+        }
       }
     } catch (error) {
       // The outbox changed under us (removed, made read-only): best-effort, never the command.
       this.queued = true;
-      this.warnOnce(`outbox problem during delivery (${(error as { code?: string }).code ?? "error"})`);
+      this.warnOnce(`outbox problem during delivery (${errorCode(error) ?? "error"})`);
     }
   }
 
@@ -184,6 +207,7 @@ export class Emitter {
       }
     }
     if (!this.consent.enabled || this.misconfigured || this.options.dryRun || this.settings.debug) return;
+    this.sayWhatWaits();
     // Ours, or older events a previous run left behind: the background flusher takes them.
     // Only an enabled emitter gets here, and --telemetry enable wins for the whole chain: the
     // flusher must not read a TELEMETRY_ENABLED=false that the flag overrode.
@@ -196,5 +220,24 @@ export class Emitter {
       }
     }
     if (waiting) handOff({ TELEMETRY_ENABLED: "true" });
+  }
+
+  /**
+   * This run's own deliveries failed: say once how many events wait in the outbox and why, and
+   * where to look. Nothing when everything went out (or nothing was tried).
+   */
+  private sayWhatWaits(): void {
+    if (this.problems.size === 0) return;
+    let waiting: number;
+    try {
+      waiting = this.outbox.pending().length;
+    } catch {
+      return;
+    }
+    if (waiting === 0) return;
+    const why = [...this.problems].map((kind) => PROBLEM_WORDS[kind]).join(", ");
+    this.options.log.warn(
+      `${waiting} telemetry event(s) queued, not delivered (${why}); they stay queued for a later flush — see \`${STATUS_HINT}\``,
+    );
   }
 }

@@ -1,6 +1,6 @@
 // Hand-off: how a command that has queued events returns at once while a detached process
 // delivers them. Any pk3s binary started with the hidden BACKGROUND_FLUSH_ARG becomes that
-// background flusher (flusher.ts, loaded only then: pk3s-emit's own start-up never pays for
+// background flusher (background.ts, loaded only then: pk3s-emit's own start-up never pays for
 // the delivery code).
 
 /** The hidden argument that turns any pk3s binary into a background flusher. */
@@ -36,6 +36,6 @@ export function handOff(overrides: Record<string, string> = {}): void {
 /** Every script calls this first: started as a background flusher, it flushes and exits. */
 export async function runBackgroundFlushIfAsked(argv: string[]): Promise<void> {
   if (argv[0] !== BACKGROUND_FLUSH_ARG) return;
-  const { runBackgroundFlush } = await import("./flusher.ts");
+  const { runBackgroundFlush } = await import("./background.ts");
   await runBackgroundFlush();
 }

@@ -1,80 +1,169 @@
-// Outbox: the durable on-disk queue of events waiting for delivery.
+// Outbox: the durable on-disk queue of events waiting for delivery, and the little it remembers
+// about delivery (README › Outbox, docs/privacy-and-telemetry.md › Where events wait).
 //
 //   <outbox>/pending/<event_id>.json      queued; UUIDv7 ids make name order = age order
 //   <outbox>/claimed/<event_id>.json@<pid>@<ms>  being delivered by process <pid> since <ms>
 //   <outbox>/dead-letter/<event_id>.json  rejected by the endpoint (4xx): kept for audit
-//   <outbox>/quarantine/<name>            unreadable or invalid files, moved aside
+//   <outbox>/quarantine/<name>            unreadable, foreign or invalid files, moved aside
 //   <outbox>/tmp/                         half-written files (atomic write = write + rename)
+//   <outbox>/state.json                   the last delivery problem and a Retry-After to honour
 //
-// pk3s-emit, which runs with umask 077, queues its event with Bun's native writer straight into
-// pending/ (no node:fs, which would cost it about 1 ms of start-up); a reader that catches such
-// a file before its bytes are in leaves it for a later pass instead of quarantining it.
-// That path creates what is missing but does not tighten an existing wider directory; the
-// next flush (ensure()) does.
+// The outbox is this user's private directory. Missing directories are created 0700; an
+// existing outbox or area that is a symbolic link, owned by another user, or writable by group
+// or others is refused (OutboxRefused) and never chmodded. Files are created exclusively and
+// never through a symbolic link; a queued file is read only when it is a regular file of this
+// user under EVENT_MAX_BYTES, else quarantined unread. The token is never part of a queued event.
 //
 // Claiming is an atomic rename, so of several flushers exactly one gets each event. A claim
 // whose process has died (SIGKILL) or that is older than the lease goes back to pending.
-// Directories are 0700 and files 0600; the token is never part of a queued event.
 import * as v from "valibot";
 import { fs } from "../util/builtins.ts";
+import { errorCode, isCode, ownUid, processAlive, readOwnFile, writeAtomic } from "../util/fs.ts";
 import { EventSchema, type TelemetryEvent } from "./event.ts";
 
 const DIRS = ["pending", "claimed", "dead-letter", "quarantine", "tmp"] as const;
 type Area = (typeof DIRS)[number];
 const CLAIM_SEPARATOR = "@";
 
+/** Events are a few hundred bytes: anything bigger is not one of ours. */
+export const EVENT_MAX_BYTES = 64 * 1024;
+const STATE_NAME = "state.json";
+const STATE_MAX_BYTES = 4096;
+
 export interface Claim {
   name: string;
   path: string;
 }
 
-/** `incomplete`: not JSON yet, but written so recently that its writer may still be at it. */
+/**
+ * `incomplete`: not JSON yet, but written so recently that its writer may still be at it.
+ * `gone`: another process moved it meanwhile (nothing to do).
+ */
 export type ReadResult =
   | { ok: true; event: TelemetryEvent }
-  | { ok: false; problem: string; incomplete: boolean };
+  | { ok: false; problem: string; incomplete: boolean; gone?: true };
 
 /** How long a file that is not JSON may still be in the middle of being written. */
 export const WRITE_GRACE_MS = 10_000;
 
-export interface OutboxOptions {
-  /**
-   * The process runs with umask 077 (pk3s-emit sets it): whatever Bun creates is 0700/0600
-   * without explicit modes, so events can be queued without node:fs.
-   */
-  privateUmask?: boolean;
+/** The outbox (or one of its directories) may not be used; `message` names the variable and why. */
+export class OutboxRefused extends Error {
+  override name = "OutboxRefused";
+}
+
+/** Why a directory may not hold this user's outbox, or null when it may. Never follows a link. */
+export function dirProblem(path: string): string | null {
+  let stats: import("node:fs").Stats;
+  try {
+    stats = fs().lstatSync(path);
+  } catch (error) {
+    return `cannot be examined (${errorCode(error) ?? "error"})`;
+  }
+  if (stats.isSymbolicLink()) return "is a symbolic link";
+  if (!stats.isDirectory()) return "is not a directory";
+  if (stats.uid !== ownUid()) return `is owned by another user (uid ${stats.uid})`;
+  if ((stats.mode & 0o022) !== 0) {
+    return `is writable by group or others (mode ${(stats.mode & 0o7777).toString(8).padStart(4, "0")})`;
+  }
+  return null;
+}
+
+/** Without HOME or XDG_STATE_HOME there is no private default (settings.ts gives ""). */
+export const NO_PRIVATE_PLACE =
+  "TELEMETRY_OUTBOX_DIR is unset and there is no private default for it (no HOME or XDG_STATE_HOME, and XDG_RUNTIME_DIR is not a private directory)";
+
+function refused(path: string, problem: string): OutboxRefused {
+  return new OutboxRefused(`TELEMETRY_OUTBOX_DIR is refused: "${path}" ${problem}`);
+}
+
+/** What the outbox remembers about delivery (no endpoint, no body: a kind, a status, times). */
+export const PROBLEM_KINDS = [
+  "refused",
+  "unresolved",
+  "timeout",
+  "tls",
+  "redirect",
+  "rejected",
+  "wait",
+  "http",
+  "other",
+] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
+const StateSchema = v.object({
+  retry_after_until: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp()))),
+  last_problem: v.optional(
+    v.nullable(
+      v.object({
+        kind: v.picklist(PROBLEM_KINDS),
+        status: v.optional(v.pipe(v.number(), v.integer())),
+        at: v.pipe(v.string(), v.isoTimestamp()),
+      }),
+    ),
+  ),
+});
+type State = v.InferOutput<typeof StateSchema>;
+
+/** How each problem reads in a message. */
+export const PROBLEM_WORDS: Record<ProblemKind, string> = {
+  refused: "connection refused",
+  unresolved: "endpoint name not resolved",
+  timeout: "timed out",
+  tls: "TLS certificate problem",
+  redirect: "endpoint redirects",
+  rejected: "rejected by the endpoint",
+  wait: "endpoint asked to wait (Retry-After)",
+  http: "endpoint answered with an error status",
+  other: "network error",
+};
+
+export interface DeliveryProblem {
+  kind: ProblemKind;
+  status?: number;
+  at: string;
 }
 
 export class Outbox {
-  constructor(
-    readonly dir: string,
-    private readonly options: OutboxOptions = {},
-  ) {}
+  private ready = false;
+
+  constructor(readonly dir: string) {}
 
   /** `<dir>/<area>[/<name>]`, joined by hand: pk3s-emit does not load node:path. */
   private area(area: Area, name?: string): string {
     return name === undefined ? `${this.dir}/${area}` : `${this.dir}/${area}/${name}`;
   }
 
-  /** Create the directories (0700), tightening them if they exist with wider modes. */
+  /**
+   * Create what is missing (0700) and check what exists; throws OutboxRefused for a directory
+   * that is not private, and the mkdir error for one that cannot be made.
+   */
   ensure(): void {
-    ensureDir(this.dir);
-    for (const area of DIRS) ensureDir(this.area(area));
+    if (this.ready) return;
+    if (!this.dir) throw new OutboxRefused(NO_PRIVATE_PLACE);
+    this.ensureDir(this.dir, true);
+    for (const area of DIRS) this.ensureDir(this.area(area), false);
+    this.ready = true;
   }
 
-  /**
-   * Make one event durable in pending/: written to tmp/ (0600) and renamed in, or — with a
-   * private umask — written in place by Bun.write, which creates missing directories as well.
-   */
-  async enqueue(event: TelemetryEvent): Promise<string> {
-    const name = `${event.event_id}.json`;
-    const text = `${JSON.stringify(event)}\n`;
-    const final = this.area("pending", name);
-    if (this.options.privateUmask) {
-      await Bun.write(final, text, { createPath: true });
-      return name;
+  private ensureDir(path: string, recursive: boolean): void {
+    try {
+      fs().mkdirSync(path, { recursive, mode: 0o700 });
+    } catch (error) {
+      if (!isCode(error, "EEXIST")) throw error;
     }
+    const problem = dirProblem(path);
+    if (problem) throw refused(path, problem);
+  }
+
+  /** Make one event durable in pending/: written to tmp/ (0600, exclusively) and renamed in. */
+  enqueue(event: TelemetryEvent): string {
     this.ensure();
-    writeAtomic(this.area("tmp", `${name}.${process.pid}`), final, text);
+    const name = `${event.event_id}.json`;
+    writeAtomic(
+      this.area("tmp", `${name}.${process.pid}`),
+      this.area("pending", name),
+      `${JSON.stringify(event)}\n`,
+    );
     return name;
   }
 
@@ -95,10 +184,20 @@ export class Outbox {
     }
   }
 
+  /**
+   * The event in a claimed (or pending) file. A symbolic link, a FIFO or device, another user's
+   * file or one over EVENT_MAX_BYTES is not read at all: the caller quarantines it.
+   */
   read(claim: Claim, now = Date.now()): ReadResult {
+    const file = readOwnFile(claim.path, EVENT_MAX_BYTES);
+    if (!file.ok) {
+      return file.missing
+        ? { ok: false, problem: file.problem, incomplete: false, gone: true }
+        : { ok: false, problem: file.problem, incomplete: false };
+    }
     let json: unknown;
     try {
-      json = JSON.parse(fs().readFileSync(claim.path, "utf8"));
+      json = JSON.parse(file.text);
     } catch {
       return { ok: false, problem: "not valid JSON", incomplete: this.writtenWithin(claim.path, now) };
     }
@@ -107,9 +206,10 @@ export class Outbox {
     return { ok: true, event: parsed.output };
   }
 
+  /** A file an older pk3s-emit wrote in place may be caught half-written: leave it a moment. */
   private writtenWithin(path: string, now: number): boolean {
     try {
-      return now - fs().statSync(path).mtimeMs < WRITE_GRACE_MS;
+      return now - fs().lstatSync(path).mtimeMs < WRITE_GRACE_MS;
     } catch {
       return false;
     }
@@ -126,24 +226,21 @@ export class Outbox {
   }
 
   /** Rejected by the endpoint: kept for audit with the status, never retried. */
-  deadLetter(claim: Claim, status: number): void {
-    const record = {
-      rejected_at: new Date().toISOString(),
-      status,
-      event: JSON.parse(fs().readFileSync(claim.path, "utf8")),
-    };
+  deadLetter(claim: Claim, status: number, event: TelemetryEvent): void {
+    const record = { rejected_at: new Date().toISOString(), status, event };
     const final = this.area("dead-letter", claim.name);
     writeAtomic(this.area("tmp", `${claim.name}.dl.${process.pid}`), final, `${JSON.stringify(record)}\n`);
     fs().unlinkSync(claim.path);
   }
 
-  /** Unreadable: moved aside so it stops blocking the queue. */
+  /** Unreadable or not ours: moved aside, unread, so it stops blocking the queue. */
   quarantine(claim: Claim): void {
     fs().renameSync(claim.path, this.area("quarantine", `${claim.name}.${Date.now()}`));
   }
 
   /** Remove every pending event without sending it; returns how many. */
   purge(): number {
+    this.ensure();
     let removed = 0;
     for (const name of this.pending()) {
       try {
@@ -166,10 +263,9 @@ export class Outbox {
       const [name, pid, since] = file.split(CLAIM_SEPARATOR);
       if (!name || !pid || !since) continue;
       const stale = !processAlive(Number(pid)) || now - Number(since) > leaseMs;
-      const path = this.area("claimed", file);
       if (!stale) continue;
       try {
-        fs().renameSync(path, this.area("pending", name));
+        fs().renameSync(this.area("claimed", file), this.area("pending", name));
         recovered++;
       } catch (error) {
         if (!isCode(error, "ENOENT")) throw error;
@@ -183,35 +279,113 @@ export class Outbox {
     for (const area of DIRS) out[area] = listSorted(this.area(area)).length;
     return out;
   }
-}
 
-/** Atomic write: a reader sees the old file or the whole new one, never half of it. */
-export function writeAtomic(tmpPath: string, finalPath: string, content: string, mode = 0o600): void {
-  fs().writeFileSync(tmpPath, content, { mode }); // flag "w": created with `mode`, or truncated
-  fs().renameSync(tmpPath, finalPath);
-}
+  // ---- delivery state ------------------------------------------------------------------------
 
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return isCode(error, "EPERM");
+  /** The remembered state; empty when there is none or it is not a regular file of ours. */
+  state(): State {
+    const file = readOwnFile(`${this.dir}/${STATE_NAME}`, STATE_MAX_BYTES);
+    if (!file.ok) return {};
+    try {
+      const parsed = v.safeParse(StateSchema, JSON.parse(file.text));
+      return parsed.success ? parsed.output : {};
+    } catch {
+      return {};
+    }
   }
-  return !zombie(pid);
+
+  /** Until when the endpoint asked not to be contacted (a time still ahead), or null. */
+  retryAfterUntil(now = Date.now()): Date | null {
+    const until = this.state().retry_after_until;
+    if (!until) return null;
+    const at = new Date(until);
+    return at.getTime() > now ? at : null;
+  }
+
+  /** Remember a problem (and, for "wait", until when); best-effort: a full disk keeps the old state. */
+  recordProblem(problem: Omit<DeliveryProblem, "at">, retryAfterUntil?: Date): void {
+    const state = this.state();
+    const next: State = {
+      ...state,
+      last_problem: { ...problem, at: new Date().toISOString() },
+      ...(retryAfterUntil ? { retry_after_until: retryAfterUntil.toISOString() } : {}),
+    };
+    this.writeState(next);
+  }
+
+  /** A delivery went through: the last problem and any wait are over. */
+  clearProblem(): void {
+    const state = this.state();
+    if (!state.last_problem && !state.retry_after_until) return;
+    this.writeState({});
+  }
+
+  private writeState(state: State): void {
+    try {
+      this.ensure();
+      const tmp = this.area("tmp", `${STATE_NAME}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+      writeAtomic(tmp, `${this.dir}/${STATE_NAME}`, `${JSON.stringify(state)}\n`);
+    } catch {
+      // best-effort: the queue itself is what matters
+    }
+  }
+}
+
+export interface OutboxReport {
+  /** Events not delivered yet (pending, and claimed by a flusher right now). */
+  queued: number;
+  oldestAgeSeconds: number | null;
+  lastProblem: DeliveryProblem | null;
+  retryAfterUntil: string | null;
+  /** Set when the outbox is refused (not private): why, and nothing else is read. */
+  refused?: string;
+}
+
+/** Milliseconds since the epoch in a UUIDv7 file name, or null for another name. */
+function uuidV7Time(name: string): number | null {
+  const match = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-/i.exec(name);
+  return match ? Number.parseInt(`${match[1]}${match[2]}`, 16) : null;
 }
 
 /**
- * An exited process that nobody has reaped yet (a killed background flusher whose new parent,
- * e.g. a container's PID 1, never waits) still answers kill(pid, 0): on Linux, read its state.
+ * What `telemetry status` shows about delivery, read without creating or following anything: a
+ * missing outbox is empty, a refused one says why.
  */
-function zombie(pid: number): boolean {
+export function outboxReport(dir: string, now = Date.now()): OutboxReport {
+  const empty: OutboxReport = { queued: 0, oldestAgeSeconds: null, lastProblem: null, retryAfterUntil: null };
+  if (!dir) return { ...empty, refused: NO_PRIVATE_PLACE };
+  const top = dirProblem(dir);
+  if (top?.startsWith("cannot be examined (ENOENT)")) return empty;
+  if (top) return { ...empty, refused: refused(dir, top).message };
+  const names: string[] = [];
+  for (const area of ["pending", "claimed"] as const) {
+    const path = `${dir}/${area}`;
+    const problem = dirProblem(path);
+    if (problem?.startsWith("cannot be examined (ENOENT)")) continue;
+    if (problem) return { ...empty, refused: refused(path, problem).message };
+    names.push(...listSorted(path).filter((n) => n.includes(".json")));
+  }
+  let oldest: number | null = null;
+  for (const name of names) {
+    const at = uuidV7Time(name) ?? mtimeOf(`${dir}/pending/${name}`);
+    if (at !== null && (oldest === null || at < oldest)) oldest = at;
+  }
+  const outbox = new Outbox(dir);
+  const state = outbox.state();
+  const until = outbox.retryAfterUntil(now);
+  return {
+    queued: names.length,
+    oldestAgeSeconds: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
+    lastProblem: state.last_problem ?? null,
+    retryAfterUntil: until ? until.toISOString() : null,
+  };
+}
+
+function mtimeOf(path: string): number | null {
   try {
-    const stat = fs().readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.charAt(stat.lastIndexOf(")") + 2);
-    return state === "Z" || state === "X";
+    return fs().lstatSync(path).mtimeMs;
   } catch {
-    return false; // no /proc (not Linux) or already gone: kill(pid, 0) had the last word
+    return null;
   }
 }
 
@@ -222,37 +396,4 @@ function listSorted(dir: string): string[] {
     if (isCode(error, "ENOENT")) return [];
     throw error;
   }
-}
-
-/**
- * mkdir -p (0700) and tighten. An existing directory needs one stat (the mkdir would be a no-op);
- * anything else — missing, not a directory, unreadable — takes the mkdir and its error.
- */
-function ensureDir(path: string): void {
-  let existing: { mode: number } | undefined;
-  try {
-    const stats = fs().statSync(path, { throwIfNoEntry: false });
-    if (stats?.isDirectory()) existing = stats;
-  } catch {
-    // mkdir below gives the error that counts
-  }
-  if (existing) {
-    if ((existing.mode & 0o077) !== 0) tighten(path);
-    return;
-  }
-  // recursive: no EEXIST when another process creates it meanwhile
-  fs().mkdirSync(path, { recursive: true, mode: 0o700 });
-  tighten(path);
-}
-
-function tighten(path: string): void {
-  try {
-    if ((fs().statSync(path).mode & 0o077) !== 0) fs().chmodSync(path, 0o700);
-  } catch {
-    // Not ours to change (e.g. a shared directory owned by someone else): leave it.
-  }
-}
-
-export function isCode(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: string }).code === code;
 }

@@ -1,6 +1,7 @@
 // Request: what a delivery sends besides the event — the headers — and whether it may be
-// sent at all: an endpoint is needed, and the bearer token never travels in clear text to
-// another machine. Pure rules, shared by the emitter (previews, warnings) and delivery.ts.
+// sent at all: an endpoint is needed, the bearer token never travels in clear text to another
+// machine, and a token a header cannot carry is not sent at all. Pure rules, shared by the
+// emitter (previews, warnings), settings.ts (the warning at start) and delivery.ts.
 import type { Settings } from "./settings.ts";
 
 export type DeliveryConfig = Pick<
@@ -17,10 +18,40 @@ export type DeliveryConfig = Pick<
 export const MARKER_HEADER = "X-Productive-K3S-Telemetry";
 export const TOKEN_REFUSED = "refusing to send the bearer token over plain http to a non-loopback host";
 export const NO_ENDPOINT = "no endpoint configured";
+export const TOKEN_UNFIT =
+  "TELEMETRY_BEARER_TOKEN has characters an HTTP header cannot carry (a line break, a control or non-ASCII character); nothing is sent until it is fixed";
+
+/** Can this token travel in an Authorization header? Printable ASCII only (spaces inside allowed). */
+export function tokenFitsHeader(token: string): boolean {
+  return /^[\x20-\x7e]*$/.test(token);
+}
+
+/** Shorter tokens are not looked for in text: they would match inside ids (README › Bearer token). */
+export const TOKEN_MATCH_MIN_LENGTH = 8;
+/** Characters that would continue a token (a UUID's hex and "-" included), so no match inside one. */
+const TOKEN_CHAR = "A-Za-z0-9_+/-";
+
+/**
+ * Where `token` occurs in `text` as a whole token (not inside a longer run of token
+ * characters), as a global pattern; null for a token too short to look for safely.
+ */
+export function wholeTokenPattern(token: string): RegExp | null {
+  if (token.length < TOKEN_MATCH_MIN_LENGTH) return null;
+  const escaped = token.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  return new RegExp(`(?<![${TOKEN_CHAR}])${escaped}(?![${TOKEN_CHAR}])`, "g");
+}
+
+/** Does `text` hold the token as a whole token? */
+export function containsToken(text: string, token: string | null): boolean {
+  if (!token) return false;
+  const pattern = wholeTokenPattern(token);
+  return pattern?.test(text) ?? false;
+}
 
 /** Why nothing can be sent with this configuration (before any connection), or null. */
 export function deliveryBlocked(config: Pick<DeliveryConfig, "endpoint" | "token">): string | null {
   if (!config.endpoint) return NO_ENDPOINT;
+  if (config.token && !tokenFitsHeader(config.token)) return TOKEN_UNFIT;
   if (!tokenAllowed(config.endpoint, config.token)) return TOKEN_REFUSED;
   return null;
 }

@@ -2,14 +2,15 @@
 // Pure: takes an environment record and returns the settings plus the warnings to print.
 // An invalid value never crashes and never hangs: it yields one warning naming the variable
 // and the default used. The token value is never echoed.
-import { homedir, tmpdir } from "node:os";
+import { homedir } from "node:os";
 import * as v from "valibot";
 import { DEFAULT_USER_AGENT } from "../cli/version.ts";
 import { guardValue } from "../privacy/guard.ts";
 import { identifiersFor } from "../privacy/names.ts";
 import { sanitize } from "../privacy/sanitize.ts";
-import { switchedOn } from "../util/bool.ts";
-import { path } from "../util/builtins.ts";
+import { parseBool } from "../util/bool.ts";
+import { fs, path } from "../util/builtins.ts";
+import { TOKEN_UNFIT, tokenFitsHeader } from "./request.ts";
 
 export const DEFAULT_ENDPOINT = "https://telemetry.productive-k3s.io/telemetry";
 export const DEFAULT_MARKER = "pk3s-public-v1";
@@ -205,14 +206,30 @@ function parseId(env: Env, name: PropagatedVariable, warnings: string[], instead
   return null;
 }
 
-/** Where the outbox lives by default: the user's XDG state directory. */
+/**
+ * Where the outbox lives by default: the user's XDG state directory, else XDG_RUNTIME_DIR when
+ * it is private (ours, 0700), else "" — no outbox: never a predictable shared path like /tmp.
+ */
 export function defaultOutboxDir(env: Env): string {
   const { isAbsolute, join } = path();
   const state = env.XDG_STATE_HOME;
   if (state && isAbsolute(state)) return join(state, "pk3s-infra-telemetry", "outbox");
   const home = env.HOME || safeHomedir();
-  if (home) return join(home, ".local", "state", "pk3s-infra-telemetry", "outbox");
-  return join(tmpdir(), `pk3s-infra-telemetry-${process.getuid?.() ?? "user"}`, "outbox");
+  if (home && isAbsolute(home)) return join(home, ".local", "state", "pk3s-infra-telemetry", "outbox");
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && isAbsolute(runtime) && privateDir(runtime))
+    return join(runtime, "pk3s-infra-telemetry", "outbox");
+  return "";
+}
+
+/** A directory of this user that nobody else may enter (mode 0700), not a symbolic link. */
+function privateDir(dir: string): boolean {
+  try {
+    const stats = fs().lstatSync(dir);
+    return stats.isDirectory() && stats.uid === process.getuid?.() && (stats.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -266,6 +283,16 @@ function unknownVariables(env: Env, warnings: string[]): void {
   }
 }
 
+/** TELEMETRY_DEBUG: a yes/no word like TELEMETRY_ENABLED; anything else warns and stays off. */
+function parseDebug(raw: string | undefined, warnings: string[]): boolean {
+  const parsed = parseBool(raw);
+  if (parsed !== "invalid") return parsed === true;
+  warnings.push(
+    `TELEMETRY_DEBUG must be true/false, 1/0, yes/no or on/off${shown(raw ?? "")}; using the default false`,
+  );
+  return false;
+}
+
 /** Parse the environment. `cwd` makes a relative TELEMETRY_OUTBOX_DIR absolute. */
 export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsResult {
   const warnings: string[] = [];
@@ -284,7 +311,8 @@ export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsRe
     userAgent: parseField(env, TEXT_FIELDS.userAgent, warnings),
     sessionId: parseId(env, "TELEMETRY_SESSION_ID", warnings, "a new session is started"),
     parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings, "no parent run is recorded"),
-    debug: switchedOn(env.TELEMETRY_DEBUG),
+    debug: parseDebug(env.TELEMETRY_DEBUG, warnings),
   };
+  if (settings.token && !tokenFitsHeader(settings.token)) warnings.push(TOKEN_UNFIT);
   return { settings, warnings };
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { waiterPid } from "../../lib/telemetry/flusher.ts";
+import { waiterPid } from "../../lib/telemetry/background.ts";
 import { Outbox } from "../../lib/telemetry/outbox.ts";
 
 export const REPO = resolve(import.meta.dir, "..", "..");
