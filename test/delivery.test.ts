@@ -408,7 +408,9 @@ describe("pk3s-flush against a loopback receiver", () => {
     const result = await run("flush", [], env);
     expect(result.code).toBe(0);
     expect(counts(result.stdout)).toMatchObject({ delivered: 0, kept: 2 });
-    expect(linesWith(result.stderr, "endpoint not reachable (connection refused): 2 event(s) stay queued")).toHaveLength(1);
+    expect(
+      linesWith(result.stderr, "endpoint not reachable (connection refused): 2 event(s) stay queued"),
+    ).toHaveLength(1);
     expect(dirs.list("pending")).toHaveLength(2);
   });
 

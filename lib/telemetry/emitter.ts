@@ -214,6 +214,7 @@ export class Emitter {
     let waiting = this.queued;
     if (!waiting) {
       try {
+        this.outbox.ensure(); // a refused outbox is not looked into (its pending/ may be a link)
         waiting = this.outbox.pending().length > 0;
       } catch {
         waiting = false;
@@ -230,6 +231,7 @@ export class Emitter {
     if (this.problems.size === 0) return;
     let waiting: number;
     try {
+      this.outbox.ensure();
       waiting = this.outbox.pending().length;
     } catch {
       return;
