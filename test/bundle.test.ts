@@ -71,7 +71,7 @@ async function bundle(script: string, minify: boolean) {
 
 const FORBIDDEN_MODULES = [
   /^lib\/privacy\/rules\.ts$/,
-  /^lib\/telemetry\/(delivery|flusher)\.ts$/,
+  /^lib\/telemetry\/(delivery|flusher|background)\.ts$/,
   /^node_modules\/(ofetch|destr|ufo)\//,
 ];
 const FORBIDDEN_IMPORTS = /^(node:)?fs(\/promises)?$/;
