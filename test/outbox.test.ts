@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSyn
 import { join } from "node:path";
 import { Outbox, WRITE_GRACE_MS } from "../lib/telemetry/outbox.ts";
 import { ageBeyondWriteGrace, queuedText, queueEvents } from "./support/events.ts";
+import { backgroundFlushers } from "./support/hostile.ts";
 import { baseEnv, counts, finish, linesWith, REPO, run, running, start, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
 
@@ -51,15 +52,19 @@ describe("creating a fresh outbox", () => {
     const dirs = scope.dirs();
     for (let round = 0; round < 4; round++) {
       const outbox = join(dirs.root, `race-${round}`);
-      const at = Date.now() + 400;
+      const go = join(dirs.root, `go-${round}`);
       const procs = Array.from({ length: 6 }, () =>
-        Bun.spawn([process.execPath, join(REPO, "test/support/enqueue-at.ts"), outbox, String(at)], {
+        Bun.spawn([process.execPath, join(REPO, "test/support/enqueue-at.ts"), outbox, go], {
           cwd: REPO,
           env: baseEnv(dirs),
           stdout: "pipe",
           stderr: "pipe",
         }),
       );
+      // Each says "ready" once loaded and then only waits for the go file: all six start together.
+      const readers = procs.map((p) => p.stdout.getReader());
+      await Promise.all(readers.map((r) => r.read()));
+      writeFileSync(go, "");
       const stderrs = await Promise.all(procs.map((p) => new Response(p.stderr).text()));
       const codes = await Promise.all(procs.map((p) => p.exited));
       expect(stderrs.join("")).toBe("");
@@ -243,7 +248,7 @@ describe("modes and options", () => {
     expect(result.code).toBe(0);
     expect(counts(result.stdout)).toMatchObject({ delivered: 0, purged: 4 });
     expect(dirs.list("pending")).toEqual([]);
-    await Bun.sleep(100);
+    expect(backgroundFlushers(dirs.outbox)).toEqual([]); // pk3s-flush hands nothing off
     expect(receiver.requests).toHaveLength(0);
   });
 
@@ -261,7 +266,7 @@ describe("modes and options", () => {
     for (const event of events) expect(result.stdout).toContain(queuedText(dirs.outbox, event));
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
     expect(dirs.list("pending")).toHaveLength(2);
-    await Bun.sleep(100);
+    expect(backgroundFlushers(dirs.outbox)).toEqual([]); // pk3s-flush hands nothing off
     expect(receiver.requests).toHaveLength(0);
   });
 
@@ -303,7 +308,7 @@ describe("modes and options", () => {
     expect(result.stderr).toContain("disabled");
     expect(counts(result.stdout)).toMatchObject({ delivered: 0, kept: 2 });
     expect(dirs.list("pending")).toHaveLength(2);
-    await Bun.sleep(100);
+    expect(backgroundFlushers(dirs.outbox)).toEqual([]); // pk3s-flush hands nothing off
     expect(receiver.requests).toHaveLength(0);
   });
 

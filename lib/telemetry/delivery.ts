@@ -59,6 +59,22 @@ export function backoffMs(retry: number, random: () => number = Math.random): nu
   return Math.round(base / 2 + random() * (base / 2));
 }
 
+/**
+ * How long to wait before the retry that follows attempt `attempt`: the backoff, or the
+ * server's Retry-After when that is longer; null when the Retry-After is beyond what one flush
+ * may wait (RETRY_AFTER_CAP_MS): then the event is kept and the time remembered.
+ */
+export function retryDelay(
+  retryAfter: string | null,
+  attempt: number,
+  now = Date.now(),
+  random: () => number = Math.random,
+): number | null {
+  const wait = parseRetryAfter(retryAfter, now);
+  if (wait !== null && wait > RETRY_AFTER_CAP_MS) return null;
+  return Math.max(wait ?? 0, backoffMs(attempt, random));
+}
+
 class RetryLater extends Error {
   constructor(readonly waitMs: number) {
     super("retry later");
@@ -91,9 +107,10 @@ export async function deliver(
       retry: config.maxRetries - 1,
       retryStatusCodes: RETRY_STATUSES,
       retryDelay: (context) => {
-        const wait = parseRetryAfter(context.response?.headers.get("retry-after") ?? null);
-        if (wait !== null && wait > RETRY_AFTER_CAP_MS) throw new RetryLater(wait);
-        return Math.max(wait ?? 0, backoffMs(attempts));
+        const header = context.response?.headers.get("retry-after") ?? null;
+        const delay = retryDelay(header, attempts);
+        if (delay === null) throw new RetryLater(parseRetryAfter(header) ?? RETRY_AFTER_CAP_MS);
+        return delay;
       },
       onRequest: (context) => {
         attempts++;
