@@ -163,7 +163,18 @@ describe("parseSettings: ids and typos", () => {
     expect(parseSettings({ TELEMETRY_DEBUG: "1" }).settings.debug).toBe(true);
     expect(parseSettings({ TELEMETRY_DEBUG: "0" }).settings.debug).toBe(false);
     expect(parseSettings({ TELEMETRY_DEBUG: "" }).settings.debug).toBe(false);
+    expect(parseSettings({ TELEMETRY_DEBUG: "On" }).settings.debug).toBe(true);
   });
+  test.each(["maybe", "2", "debug"])(
+    "TELEMETRY_DEBUG=%p: the same warning as any invalid variable, debug off",
+    (raw) => {
+      const { settings, warnings } = parseSettings({ TELEMETRY_DEBUG: raw });
+      expect(settings.debug).toBe(false);
+      expect(warnings).toEqual([
+        `TELEMETRY_DEBUG must be true/false, 1/0, yes/no or on/off (got "${raw}"); using the default false`,
+      ]);
+    },
+  );
 });
 
 describe("parseSettings: inherited ids must be opaque", () => {
