@@ -18,7 +18,7 @@ import {
 import { join } from "node:path";
 import { createLogger } from "../lib/cli/log.ts";
 import { backgroundFlush, waiterPid } from "../lib/telemetry/background.ts";
-import { Outbox, OutboxRefused } from "../lib/telemetry/outbox.ts";
+import { Outbox, OutboxRefused, outboxReport } from "../lib/telemetry/outbox.ts";
 import { defaultOutboxDir } from "../lib/telemetry/settings.ts";
 import { makeEvent, queueEvents } from "./support/events.ts";
 import { backgroundFlushers, fill, giveAway, OTHER_UID, runAsOther, tinyTmpfs } from "./support/hostile.ts";
@@ -352,3 +352,45 @@ function deliveryConfig(endpoint: string) {
     requestTimeoutSeconds: 5,
   };
 }
+
+describe("outboxReport: what telemetry status shows, read without creating or following anything", () => {
+  test("missing, queued, with a remembered problem, and refused", async () => {
+    const dirs = scope.dirs();
+    expect(outboxReport(dirs.outbox)).toEqual({
+      queued: 0,
+      oldestAgeSeconds: null,
+      lastProblem: null,
+      retryAfterUntil: null,
+    });
+    expect(existsSync(dirs.outbox)).toBe(false); // looking created nothing
+
+    const sentAt = Date.now() - 90_000;
+    const outbox = new Outbox(dirs.outbox);
+    outbox.enqueue(makeEvent());
+    const oldest = makeEvent();
+    // A UUIDv7 id carries its creation time: an event queued 90 s ago.
+    const id = Bun.randomUUIDv7("hex", sentAt);
+    outbox.enqueue({ ...oldest, event_id: id });
+    const until = new Date(Date.now() + 3600_000);
+    outbox.recordProblem({ kind: "wait", status: 429 }, until);
+    const report = outboxReport(dirs.outbox);
+    expect(report.queued).toBe(2);
+    expect(report.oldestAgeSeconds).toBeGreaterThanOrEqual(90); // the oldest event, not the newest
+    expect(report.lastProblem).toMatchObject({ kind: "wait", status: 429 });
+    expect(report.retryAfterUntil).toBe(until.toISOString());
+    expect(report.refused).toBeUndefined();
+
+    // A state file that is a link is not followed: no problem is reported from it.
+    const elsewhere = join(dirs.root, "elsewhere.json");
+    writeFileSync(elsewhere, readFileSync(join(dirs.outbox, "state.json")));
+    Bun.spawnSync(["rm", join(dirs.outbox, "state.json")]);
+    symlinkSync(elsewhere, join(dirs.outbox, "state.json"));
+    expect(outboxReport(dirs.outbox)).toMatchObject({ queued: 2, lastProblem: null, retryAfterUntil: null });
+
+    chmodSync(dirs.outbox, 0o777);
+    const refused = outboxReport(dirs.outbox);
+    expect(refused.queued).toBe(0);
+    expect(refused.refused).toContain("is writable by group or others (mode 0777)");
+    chmodSync(dirs.outbox, 0o700);
+  });
+});
