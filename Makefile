@@ -31,7 +31,7 @@ SCENARIO ?=
 MATRIX := "$(BUN)" scripts/run-matrix.ts
 ARTIFACTS := "$(BUN)" tools/artifacts.ts
 
-.PHONY: help setup run test lint format typecheck unit build bench clean schemas \
+.PHONY: help setup run test lint format typecheck unit build bench clean schemas dist install FORCE \
 	test-static test-contract test-live test-matrix-all scenario-test test-checkstatus test-clean
 
 run: test-matrix-all ## The main job: the matrix over the bundled scenarios at every level, then a summary
@@ -99,28 +99,79 @@ schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas
 
 build: $(BINARIES) ## Compile every script into a standalone binary dist/pk3s-<script>
 
+# The commit --version reports (`<hash>-dirty` with uncommitted changes, "unknown" outside git);
+# dist/.commit changes only when it does, so the binaries are rebuilt for a new commit.
+GIT_COMMIT := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) || c=unknown; \
+	[ "$$c" = unknown ] || [ -z "$$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || c="$$c-dirty"; echo "$$c")
+COMMIT_STAMP := dist/.commit
+$(COMMIT_STAMP): FORCE
+	@mkdir -p dist; echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
+FORCE:
+
+# --splitting: code reached only through import() (delivery for pk3s-emit, which only queues)
+# is a separate chunk inside the binary, loaded when first needed rather than at every start.
+COMPILE = "$(BUN)" build --compile --splitting --minify --bytecode --format=esm --no-compile-autoload-dotenv \
+	--no-compile-autoload-bunfig --define 'PK3S_BUILD_COMMIT="$(GIT_COMMIT)"'
+# pk3s-emit lives a few milliseconds: JIT tiering later than normal saves start-up work there.
+FLAGS_emit := --compile-jit-policy=100
 # The bundled scenarios ride inside the two runners (--asset), unpacked to a per-user cache at
 # first use (lib/runs/embedded.ts): a binary copied anywhere runs them with only make beside it.
 # They are staged as a clean copy first (no generated/ output, no hidden files).
-SCENARIO_FILES := $(shell find scenarios -name generated -prune -o -name '.*' -prune -o -type f -print | LC_ALL=C sort)
 EMBED_DIR := dist/.embed
-dist/pk3s-run-scenario dist/pk3s-run-matrix: COMPILE_FLAGS := --asset=$(EMBED_DIR)/scenarios
-dist/pk3s-run-scenario dist/pk3s-run-matrix: $(EMBED_DIR)/.stamp
+FLAGS_run-scenario := --asset=$(EMBED_DIR)/scenarios
+FLAGS_run-matrix := --asset=$(EMBED_DIR)/scenarios
+SCENARIO_FILES := $(shell find scenarios -name generated -prune -o -name '.*' -prune -o -type f -print | LC_ALL=C sort)
+BUILD_INPUTS := $(SOURCES) $(EMBED_DIR)/.stamp $(COMMIT_STAMP) $(DEPS) Makefile
 
 $(EMBED_DIR)/.stamp: $(SCENARIO_FILES) Makefile
 	@rm -rf "$(EMBED_DIR)/scenarios" && mkdir -p "$(EMBED_DIR)"
 	@tar cf - $(SCENARIO_FILES) | tar xf - -C "$(EMBED_DIR)"
 	@touch $@
 
-# pk3s-emit lives a few milliseconds: JIT tiering later than normal saves start-up work there.
-dist/pk3s-emit: COMPILE_FLAGS := --compile-jit-policy=100
-
-# --splitting: code reached only through import() (delivery for pk3s-emit, which only queues)
-# is a separate chunk inside the binary, loaded when first needed rather than at every start.
-dist/pk3s-%: scripts/%.ts $(SOURCES) $(DEPS) Makefile
+dist/pk3s-%: scripts/%.ts $(BUILD_INPUTS)
 	@mkdir -p dist
-	"$(BUN)" build --compile --splitting --minify --bytecode --format=esm --no-compile-autoload-dotenv \
-		--no-compile-autoload-bunfig $(COMPILE_FLAGS) "$<" --outfile "$@"
+	$(COMPILE) $(FLAGS_$*) "$<" --outfile "$@"
+
+# Release: one tarball per platform (the four binaries, README.md, LICENSE) and SHA256SUMS.
+# Bun cross-compiles with --target; each target's runtime is the @oven/bun-<os>-<arch> package
+# of the same Bun version from the npm registry (npm pack), given to --compile-executable-path.
+VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
+PACKAGE := pk3s-infra-telemetry-$(VERSION)
+PLATFORMS ?= linux-x64 linux-arm64 darwin-x64 darwin-arm64
+RELEASE_DIR := dist/release
+RUNTIMES_DIR := $(TOOLS_DIR)/runtimes/$(BUN_VERSION)
+TARBALLS = $(foreach p,$(PLATFORMS),$(RELEASE_DIR)/$(PACKAGE)-$(p).tar.gz)
+SHA256 := $(shell command -v sha256sum >/dev/null 2>&1 && echo sha256sum || echo 'shasum -a 256')
+
+# Kept between runs (make would remove them as intermediate files).
+.PRECIOUS: $(RUNTIMES_DIR)/%/bun
+$(RUNTIMES_DIR)/%/bun:
+	@mkdir -p "$(@D)"
+	@echo "fetching the Bun $(BUN_VERSION) runtime for $* from the npm registry"
+	@cd "$(@D)" && rm -rf package ./*.tgz && \
+		npm pack --silent --loglevel=error "@oven/bun-$(subst arm64,aarch64,$*)@$(BUN_VERSION)" >/dev/null && \
+		tar xzf ./*.tgz package/bin/bun && mv package/bin/bun bun && rm -rf package ./*.tgz
+	@test -s "$@"
+
+$(RELEASE_DIR)/$(PACKAGE)-%.tar.gz: $(RUNTIMES_DIR)/%/bun $(wildcard scripts/*.ts) $(BUILD_INPUTS) README.md LICENSE
+	@rm -rf "$(RELEASE_DIR)/$(PACKAGE)-$*" && mkdir -p "$(RELEASE_DIR)/$(PACKAGE)-$*"
+	$(foreach s,$(SCRIPTS),$(COMPILE) --target=bun-$* --compile-executable-path="$<" $(FLAGS_$(s)) \
+		scripts/$(s).ts --outfile "$(RELEASE_DIR)/$(PACKAGE)-$*/pk3s-$(s)" &&) true
+	cp README.md LICENSE "$(RELEASE_DIR)/$(PACKAGE)-$*/"
+	tar -C "$(RELEASE_DIR)" -czf "$@.tmp" "$(PACKAGE)-$*" && mv -f "$@.tmp" "$@"
+	@rm -rf "$(RELEASE_DIR)/$(PACKAGE)-$*"
+
+dist: $(TARBALLS) ## Release tarballs for PLATFORMS (linux/darwin x64/arm64) and SHA256SUMS, in dist/release/
+	cd "$(RELEASE_DIR)" && $(SHA256) $(notdir $(TARBALLS)) > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS
+	@cat "$(RELEASE_DIR)/SHA256SUMS"
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DOCDIR ?= $(PREFIX)/share/doc/pk3s-infra-telemetry
+install: build ## Install the four binaries into PREFIX/bin (README, LICENSE into share/doc): make install PREFIX=…
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DOCDIR)"
+	install -m 0755 $(BINARIES) "$(DESTDIR)$(BINDIR)/"
+	install -m 0644 README.md LICENSE "$(DESTDIR)$(DOCDIR)/"
 
 bench: build ## Print performance figures (medians) against same-run baselines
 	@for f in bench/*.bench.ts; do "$(BUN)" "$$f" || exit 1; done

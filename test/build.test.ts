@@ -11,14 +11,13 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BACKGROUND_FLUSH_ARG } from "../lib/telemetry/handoff.ts";
 import pkg from "../package.json" with { type: "json" };
-import { cmdline, filesUnder, lockPid, REPO, running, waitFor } from "./support/run.ts";
+import { exec, makeOnlyPath, stopCompiledFlusher } from "./support/binaries.ts";
+import { filesUnder, REPO, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
 
 const DIST = join(REPO, "dist");
@@ -27,32 +26,6 @@ const MINIMAL_PATH = "/usr/bin:/bin";
 let work: string;
 let emitBin: string;
 let flushBin: string;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function exec(
-  argv: string[],
-  env: Record<string, string>,
-  cwd: string,
-  timeoutMs = 30_000,
-): Promise<Result> {
-  const proc = Bun.spawn(argv, { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
-  try {
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { code, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A fresh temp dir for one test (removed after it); its own HOME and outbox. */
 function sandbox(): {
@@ -70,18 +43,6 @@ function sandbox(): {
     rmSync(dir, { recursive: true, force: true });
   });
   return { dir, home, outbox, env: (extra = {}) => ({ PATH: MINIMAL_PATH, HOME: home, ...extra }) };
-}
-
-/** A compiled binary hands undelivered events to itself with the hidden flush argument. */
-async function stopCompiledFlusher(outbox: string): Promise<void> {
-  const pid = lockPid(outbox);
-  if (pid === null || !running(pid) || !cmdline(pid).includes(BACKGROUND_FLUSH_ARG)) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    return;
-  }
-  await waitFor(() => !running(pid), 5_000, "background flusher to die").catch(() => {});
 }
 
 const scope = useScope();
@@ -111,8 +72,11 @@ afterAll(() => {
 });
 
 describe("copied binaries with a minimal environment", () => {
-  test("--version prints the name and the version of package.json", async () => {
+  test("--version prints the name, the version of package.json and the git commit built from", async () => {
     const box = sandbox();
+    const head = Bun.spawnSync(["git", "-C", REPO, "rev-parse", "--short=12", "HEAD"])
+      .stdout.toString()
+      .trim();
     for (const [bin, name] of [
       [emitBin, "pk3s-emit"],
       [flushBin, "pk3s-flush"],
@@ -120,7 +84,11 @@ describe("copied binaries with a minimal environment", () => {
       const result = await exec([bin, "--version"], box.env(), box.dir);
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
-      expect(result.stdout).toBe(`${name} ${pkg.version}\n`);
+      // A checkout has a HEAD (with -dirty while files are modified); a source tarball has none.
+      const commit = head === "" ? "unknown" : `${head}(-dirty)?`;
+      expect(result.stdout).toMatch(
+        new RegExp(`^${name} ${pkg.version.replaceAll(".", "\\.")} \\(commit ${commit}\\)\n$`),
+      );
     }
   });
 
@@ -200,19 +168,6 @@ describe("copied binaries with a minimal environment", () => {
 });
 
 const SCENARIOS = ["multipass", "onprem-basic", "onprem-basic-arm", "aws-single-node"];
-
-/** A PATH directory holding make, sh and the coreutils the scenario recipes use: no Bun, no Node.js. */
-function makeOnlyPath(dir: string): string {
-  const tools = join(dir, "tools");
-  mkdirSync(tools);
-  for (const tool of ["make", "sh", "mkdir", "rm", "mv", "cat"]) {
-    const found = Bun.which(tool);
-    if (!found) throw new Error(`${tool} is needed to run the scenario Makefiles`);
-    symlinkSync(found, join(tools, tool));
-  }
-  for (const absent of ["bun", "node", "npm"]) expect(Bun.which(absent, { PATH: tools })).toBeNull();
-  return tools;
-}
 
 describe("the four binaries copied alone, PATH with only make and coreutils", () => {
   test("run the bundled scenarios at every level, unpacked once into a private per-user cache", async () => {

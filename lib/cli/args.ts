@@ -4,7 +4,7 @@
 // costs pk3s-emit about a millisecond of start-up, and start-up is most of its run time.
 import { LEVELS, type TestLevel } from "../telemetry/event.ts";
 import { createLogger, type Logger, printErr, printOut } from "./log.ts";
-import { VERSION } from "./version.ts";
+import { versionLine } from "./version.ts";
 
 export class UsageError extends Error {}
 
@@ -113,7 +113,7 @@ export async function runMain(
   try {
     const argv = process.argv.slice(2);
     if (argv.includes("--version")) {
-      printOut(`${program} ${VERSION}\n`);
+      printOut(`${versionLine(program)}\n`);
       code = 0;
     } else if (argv.includes("--help") || argv.includes("-h")) {
       printOut(usage);
