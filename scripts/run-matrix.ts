@@ -3,17 +3,23 @@
 // root summary, telemetry consent resolved once for the whole chain.
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { spinner } from "@clack/prompts";
 import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
 import { junitXml, markdownTable, summaryText } from "../lib/artifacts/reports.ts";
 import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
 import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
 import { readSettings, resolveExecutionConsent, startExecution } from "../lib/cli/context.ts";
-import { type Logger, printOut, redactSecrets } from "../lib/cli/log.ts";
+import { type Logger, printErr, printOut } from "../lib/cli/log.ts";
+import { statusLine } from "../lib/cli/progress.ts";
 import { isInteractive, terminalAsker } from "../lib/cli/prompt.ts";
 import { detectCi } from "../lib/runs/ci.ts";
 import { runMatrix } from "../lib/runs/matrix.ts";
-import { resultLine, type ScenarioOutcome, type ScenarioSpec } from "../lib/runs/runner.ts";
+import {
+  makeMissing,
+  resultLine,
+  type ScenarioOutcome,
+  type ScenarioSpec,
+  watchInterrupts,
+} from "../lib/runs/runner.ts";
 import { bundledScenariosDir, resolveScenario, ScenarioError, scenarioTarget } from "../lib/runs/scenario.ts";
 import { Emitter } from "../lib/telemetry/emitter.ts";
 import type { TestLevel } from "../lib/telemetry/event.ts";
@@ -32,7 +38,9 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
   With GITHUB_STEP_SUMMARY set, a Markdown table of results is appended to it.
   'consent' resolves consent once for a chain of runs (asking on stderr at a terminal) and prints
   true or false: export TELEMETRY_ENABLED="$(pk3s-run-matrix consent)".
-  Exit 0 when nothing failed, 1 when a scenario failed, 2 on usage errors, 130 when interrupted.
+  Exit 0 when nothing failed; 1 when a scenario failed, make is missing, or an artifact could not
+  be written; 2 on usage errors; 130 after SIGINT (Ctrl-C), 143 after SIGTERM (the summary is
+  written first either way).
 `;
 
 const OPTIONS = {
@@ -57,33 +65,30 @@ function specsFor(level: TestLevel, names: string[], scenariosDir: string | unde
   });
 }
 
-/** Progress: a clack spinner at a terminal, plain lines elsewhere (CI, pipes). */
+/** Progress: one status line at a terminal, nothing elsewhere (CI, pipes). */
 function progress(total: number, level: TestLevel, interactive: boolean) {
   const running = new Set<string>();
   let done = 0;
-  let stopped = false;
-  const spin = interactive ? spinner() : null;
+  const line = interactive ? statusLine((text) => process.stderr.write(text)) : null;
   const message = () =>
     `${level}: ${done}/${total} done${running.size ? ` — running ${[...running].join(", ")}` : ""}`;
-  spin?.start(message());
+  line?.set(message());
   return {
     start(spec: ScenarioSpec) {
       running.add(spec.name);
-      spin?.message(message());
+      line?.set(message());
     },
     done(outcome: ScenarioOutcome, print: () => void) {
       running.delete(outcome.name);
       done++;
-      if (spin) {
-        spin.clear();
-        print();
-        if (done < total) spin.start(message());
+      if (line) {
+        line.around(print);
+        if (done < total) line.set(message());
+        else line.stop();
       } else print();
     },
     stop() {
-      if (stopped) return;
-      stopped = true;
-      if (spin && done < total) spin.clear();
+      line?.stop();
     },
   };
 }
@@ -114,12 +119,14 @@ async function main(argv: string[], log: Logger): Promise<number> {
 
   const ctx = await startExecution({ flag: values.telemetry, ask: terminalAsker(), log });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
-  const specs = specsFor(level, names, values["scenarios-dir"]);
-
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  let specs = specsFor(level, names, values["scenarios-dir"]);
+  const noMake = makeMissing(process.env);
+  if (noMake) {
+    // Said once, before anything runs; every scenario is still recorded (failed, with the reason).
+    log.error(noMake);
+    specs = specs.map((spec) => ({ ...spec, dir: null, problem: noMake }));
+  }
+  const interrupts = watchInterrupts();
 
   const streamed = level === "live" && jobs === 1;
   const interactive = isInteractive();
@@ -131,17 +138,19 @@ async function main(argv: string[], log: Logger): Promise<number> {
       {
         level,
         jobs,
-        signal: abort.signal,
+        signal: interrupts.signal,
         onStart: (spec) => show.start(spec),
         onDone: (outcome) =>
           show.done(outcome, () => {
             // Streamed output (sequential live) was shown as it happened: not shown twice.
+            // Captured output: only its tail is kept, already redacted.
             if (outcome.result === "fail" && outcome.output && !outcome.interrupted && !streamed) {
-              const output = redactSecrets(outcome.output);
-              process.stderr.write(`----- ${outcome.name} ${outcome.target} output -----\n${output}`);
-              if (!output.endsWith("\n")) process.stderr.write("\n");
+              printErr(`----- ${outcome.name} ${outcome.target} output -----\n${outcome.output}`);
             }
             printOut(`${resultLine(outcome)}\n`);
+            if (outcome.notRecorded) {
+              log.error(`not recorded: the manifest of ${outcome.name}: ${outcome.notRecorded}`);
+            }
           }),
       },
     );
@@ -160,10 +169,22 @@ async function main(argv: string[], log: Logger): Promise<number> {
         log.warn(`could not append to GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
       }
     }
-    const shown = relative(process.cwd(), result.summaryPath);
-    printOut(summaryText(result.summary, shown.startsWith("..") ? result.summaryPath : shown));
-    if (result.interrupted) throw new ExitError("interrupted: the summary records what finished", 130);
-    return result.summary.result === "fail" ? 1 : 0;
+    const unrecorded = result.outcomes.filter((o) => o.notRecorded).length;
+    if (result.summaryPath === null) {
+      const s = result.summary;
+      printOut(summaryText(s, "(not written)"));
+      log.error(
+        `not recorded: the summary of this ${level} matrix (run ${s.run_id}: ${s.pass.length} pass, ${s.skip.length} skip, ${s.fail.length} fail, ${s.interrupted.length} interrupted): ${result.summaryProblem}`,
+      );
+    } else {
+      const shown = relative(process.cwd(), result.summaryPath);
+      printOut(summaryText(result.summary, shown.startsWith("..") ? result.summaryPath : shown));
+    }
+    const interrupted = interrupts.exitCode();
+    if (result.interrupted || interrupted !== null) {
+      throw new ExitError("interrupted: the summary records what finished", interrupted ?? 130);
+    }
+    return result.summary.result === "fail" || unrecorded > 0 || result.summaryPath === null ? 1 : 0;
   } finally {
     // Whatever happened, the spinner is cleared and what was queued goes to the background flusher.
     show.stop();

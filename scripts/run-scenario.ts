@@ -5,10 +5,16 @@ import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
 import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
 import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
 import { startExecution } from "../lib/cli/context.ts";
-import { type Logger, printOut, redactSecrets } from "../lib/cli/log.ts";
+import { type Logger, printErr, printOut } from "../lib/cli/log.ts";
 import { terminalAsker } from "../lib/cli/prompt.ts";
 import { detectCi } from "../lib/runs/ci.ts";
-import { resultLine, runScenario, type ScenarioSpec } from "../lib/runs/runner.ts";
+import {
+  makeMissing,
+  resultLine,
+  runScenario,
+  type ScenarioSpec,
+  watchInterrupts,
+} from "../lib/runs/runner.ts";
 import {
   bundledScenariosDir,
   readScenarioDefinition,
@@ -28,7 +34,8 @@ const USAGE = `Usage:
   <level> is static, contract or live. Runs 'make -C <dir> <target>' (default target
   scenario-test-<level>) with the telemetry context propagated, writes
   $TEST_ARTIFACTS_DIR/infra-runs/<run_id>.json and prints [PASS], [SKIP] or [FAIL].
-  Exit 0 on pass and skip, 1 on fail, 2 on usage errors, 130 when interrupted.
+  Exit 0 on pass and skip, 1 on fail (or when make is missing, or the manifest could not be
+  written), 2 on usage errors, 130 after SIGINT (Ctrl-C), 143 after SIGTERM.
 `;
 
 const OPTIONS = {
@@ -91,12 +98,15 @@ async function main(argv: string[], log: Logger): Promise<number> {
     throw error;
   }
 
+  const noMake = makeMissing(process.env);
+  if (noMake) {
+    // Said once, before anything runs; the scenario is still recorded (failed, with the reason).
+    log.error(noMake);
+    spec = { ...spec, dir: null, problem: noMake };
+  }
   const ctx = await startExecution({ flag: values.telemetry, ask: terminalAsker(), log });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupts = watchInterrupts();
   try {
     const outcome = await runScenario(
       spec,
@@ -109,14 +119,17 @@ async function main(argv: string[], log: Logger): Promise<number> {
         command: "run-scenario",
         endsCommand: true,
       },
-      { stream: level === "live", signal: abort.signal },
+      { stream: level === "live", signal: interrupts.signal },
     );
-    if (outcome.result === "fail" && outcome.output && level !== "live") {
-      process.stderr.write(redactSecrets(outcome.output));
+    // Captured output (already redacted, only its tail) is shown when the scenario failed.
+    if (outcome.result === "fail" && outcome.output && !outcome.interrupted && level !== "live") {
+      printErr(outcome.output);
     }
     printOut(`${resultLine(outcome)}\n`);
-    if (outcome.interrupted) throw new ExitError("interrupted", 130);
-    return outcome.result === "fail" ? 1 : 0;
+    if (outcome.notRecorded) log.error(`not recorded: the manifest of ${outcome.name}: ${outcome.notRecorded}`);
+    const interrupted = interrupts.exitCode();
+    if (outcome.interrupted || interrupted !== null) throw new ExitError("interrupted", interrupted ?? 130);
+    return outcome.result === "fail" || outcome.notRecorded ? 1 : 0;
   } finally {
     // Whatever happened, what was queued goes to the background flusher.
     await emitter.settle();

@@ -557,9 +557,9 @@ describe("robustness", () => {
       expect(out.slice(0, 4).sort()).toEqual(
         [
           "[PASS] j1 scenario-test-static",
-          "[FAIL] j2 scenario-test-static: make exited with code 2",
+          "[FAIL] j2 scenario-test-static: exit 1",
           "[PASS] j3 scenario-test-static",
-          "[FAIL] j4 scenario-test-static: make exited with code 2",
+          "[FAIL] j4 scenario-test-static: exit 1",
         ].sort(),
       );
       expect(out[4]).toStartWith("static matrix FAIL: 2 passed, 2 failed, 0 skipped in ");
@@ -727,14 +727,14 @@ describe("reports", () => {
       expect(cases["r-skip"]?.children.map((c) => c.name)).toEqual(["skipped"]);
       expect(cases["r-skip"]?.children[0]?.attrs.message).toBe(skipReason as string);
       expect(cases["r-fail"]?.children.map((c) => c.name)).toEqual(["failure"]);
-      expect(cases["r-fail"]?.children[0]?.attrs.message).toBe("make exited with code 2");
+      expect(cases["r-fail"]?.children[0]?.attrs.message).toBe("exit 1");
 
       const md = await Bun.file(step).text();
       expect(md).toStartWith("# earlier step\n");
       const rows = md.split("\n").filter((l) => /^\| r-/.test(l));
       expect(rows).toHaveLength(3);
       expect(rows.find((l) => l.startsWith("| r-pass | pass |"))).toBeDefined();
-      expect(rows.find((l) => l.startsWith("| r-fail | fail |"))).toContain("make exited with code 2");
+      expect(rows.find((l) => l.startsWith("| r-fail | fail |"))).toContain("exit 1");
       // Escaped, so GitHub does not take "<gpu>" for an HTML tag and drop it.
       expect(rows.find((l) => l.startsWith("| r-skip | skip |"))).toContain("&lt;gpu&gt; &amp;");
     }));

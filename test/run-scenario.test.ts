@@ -2,11 +2,11 @@
 // bundled one): the argument forms, exit codes, classification through make, what a failure
 // shows, live streaming, and the manifest it writes (validated against the JSON Schema).
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startReceiver } from "./support/receiver.ts";
 import { waitFor } from "./support/run.ts";
-import { type Sandbox, startReading, withSandbox } from "./support/sandbox.ts";
+import { BUN_DIR, type Sandbox, startReading, untilProbe, withSandbox } from "./support/sandbox.ts";
 
 const T = "scenario-test-static";
 
@@ -75,13 +75,13 @@ describe("results and exit codes", () => {
       fixtures(sb);
       const r = await sb.run("run-scenario", ["static", "demo-fail", "--scenarios-dir", sb.scenarios]);
       expect(r.code).toBe(1);
-      expect(r.stdout).toBe(`[FAIL] demo-fail ${T}: make exited with code 2\n`);
+      expect(r.stdout).toBe(`[FAIL] demo-fail ${T}: exit 4\n`);
       expect(r.stderr).toContain("step one ok\n");
       expect(r.stderr).toContain("step two broke: disk full\n");
       expect(r.stderr).toContain(`make: *** [Makefile:2: ${T}] Error 4`);
       const m = sb.manifest("demo-fail");
       expect(m.result).toBe("fail");
-      expect(m.fail_reason).toBe("make exited with code 2");
+      expect(m.fail_reason).toBe("exit 4"); // the recipe's status, not make's 2
       // Captured output is shown, never recorded.
       expect(sb.allText()).not.toContain("disk full");
     }));
@@ -208,22 +208,54 @@ describe("argument forms", () => {
 });
 
 describe("live level", () => {
-  test.concurrent("output streams as it happens (seen before the scenario ends)", () =>
+  test.concurrent("output streams line by line as it happens (seen before the scenario can go on)", () =>
     withSandbox(async (sb) => {
-      sb.scenario("streamer", { "scenario-test-live": ['@echo "first line"; sleep 2; echo "second line"'] });
+      // The second line waits for a file the test creates only after it has seen the first:
+      // the first line can only have been seen while the scenario was still running.
+      sb.scenario("streamer", {
+        "scenario-test-live": [`@echo "first line"; ${untilProbe("go")}; echo "second line"`],
+      });
       const { proc, stdout } = startReading(
         "run-scenario",
         ["live", "streamer", "--scenarios-dir", sb.scenarios],
         sb.env(),
       );
-      const seenAt = await stdout.waitFor("first line\n", 10_000);
+      await stdout.waitFor("first line\n", 20_000);
       expect(proc.exitCode).toBeNull();
       expect(stdout.text).not.toContain("second line");
+      writeFileSync(join(sb.probe, "go"), "");
       expect(await proc.exited).toBe(0);
-      const endedAt = performance.now();
       await stdout.done;
-      expect(endedAt - seenAt).toBeGreaterThan(1_000);
       expect(stdout.text).toBe("first line\nsecond line\n[PASS] streamer scenario-test-live\n");
+    }));
+
+  test.concurrent("a live skip prints one line: ours, not the scenario's [SKIP] nor make's error", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("skipper", {
+        "scenario-test-live": ['@echo "checking prerequisites"; echo "[SKIP] multipass not installed"; exit 3'],
+      });
+      const r = await sb.run("run-scenario", ["live", "skipper", "--scenarios-dir", sb.scenarios]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("checking prerequisites\n[SKIP] skipper scenario-test-live: multipass not installed\n");
+      expect(r.stderr).toBe("");
+      expect(sb.manifest("skipper").skip_reason).toBe("multipass not installed");
+    }));
+
+  test.concurrent("a bundled scenario's live skip through scenario.mk and live.sh: one line", () =>
+    withSandbox(async (sb) => {
+      const r = await sb.run("run-scenario", ["live", "multipass"], { PATH: `${BUN_DIR}:/usr/bin:/bin` });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("[SKIP] multipass scenario-test-live: multipass not installed\n");
+      expect(r.stderr).toBe("");
+    }));
+
+  test.concurrent("a live failure shows make's error line after the output, and names the recipe's status", () =>
+    withSandbox(async (sb) => {
+      sb.scenario("failer", { "scenario-test-live": ['@echo "going"; exit 5'] });
+      const f = await sb.run("run-scenario", ["live", "failer", "--scenarios-dir", sb.scenarios]);
+      expect(f.code).toBe(1);
+      expect(f.stdout).toBe("going\n[FAIL] failer scenario-test-live: exit 5\n");
+      expect(f.stderr).toBe("make: *** [Makefile:2: scenario-test-live] Error 5\n");
     }));
 });
 

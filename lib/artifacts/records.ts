@@ -2,7 +2,7 @@
 // (infra-runs/<run_id>.json) and the matrix summary (<matrix_run_id>-summary.json): their valibot
 // schemas (exported as JSON Schema), the productive_k3s resolution, and the one writer that
 // sanitises, guards and writes atomically. Strict objects: only allow-listed fields exist.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { REPOSITORY } from "../cli/version.ts";
@@ -219,7 +219,55 @@ function readClusterJson(
   }
 }
 
-export class ArtifactError extends Error {}
+export class ArtifactError extends Error {
+  override name = "ArtifactError";
+  /** "invalid": the value does not fit the schema; "write": the file could not be written. */
+  constructor(
+    message: string,
+    readonly kind: "invalid" | "write" = "invalid",
+    options?: ErrorOptions & {
+      /** "invalid": the dot paths of the fields that did not fit. */
+      fields?: string[];
+      /** "write": the guarded, validated value that could not be written. */
+      value?: unknown;
+    },
+  ) {
+    super(message, options);
+    this.fields = options?.fields ?? [];
+    this.value = options?.value;
+  }
+  readonly fields: string[];
+  readonly value: unknown;
+}
+
+/** The words for a write failure: "no space left on device (ENOSPC)". */
+function writeProblem(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const words: Record<string, string> = {
+    ENOSPC: "no space left on device",
+    EDQUOT: "disk quota exceeded",
+    EROFS: "read-only file system",
+    EACCES: "permission denied",
+    EIO: "input/output error",
+  };
+  return code ? `${words[code] ?? "cannot write"} (${code})` : (error as Error).message;
+}
+
+/** Text longer than its schema allows is cut (ending in "…"), never a reason to refuse the record. */
+function fitLengths(schema: v.GenericSchema, candidate: unknown): unknown {
+  const parsed = v.safeParse(schema, candidate);
+  if (parsed.success) return candidate;
+  const copy = structuredClone(candidate) as Record<string, unknown>;
+  for (const issue of parsed.issues) {
+    if (issue.type !== "max_length" || typeof issue.input !== "string" || !issue.path?.length) continue;
+    const keys = issue.path.map((item) => item.key as string | number);
+    let parent: Record<string | number, unknown> = copy;
+    for (const key of keys.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+    const max = Number(issue.requirement);
+    parent[keys.at(-1) as string | number] = `${[...issue.input].slice(0, max - 1).join("")}…`;
+  }
+  return copy;
+}
 
 /** This machine's identifiers, read once per environment object (a matrix writes many files). */
 const identifierCache = new WeakMap<object, Identifier[]>();
@@ -263,7 +311,9 @@ function setIdsAside(value: unknown): { value: unknown; restore: (guarded: unkno
  * Run the final guard for this machine's identifiers, validate the result against the schema,
  * and write it atomically (never half a file). Returns the path and the guarded value, which is
  * what anything derived from the artifact (JUnit, step summary, printed lines) must be built
- * from. An artifact that does not validate is refused, never written unguarded.
+ * from. Text over its length bound is cut, not refused; an artifact that still does not validate
+ * is refused (ArtifactError "invalid"), never written unguarded. A write that fails (a full disk)
+ * leaves no temporary file and throws ArtifactError "write" naming the file.
  */
 export function writeArtifact<S extends v.GenericSchema>(
   schema: S,
@@ -281,14 +331,26 @@ export function writeArtifact<S extends v.GenericSchema>(
     const parsed = v.safeParse(schema, candidate);
     if (parsed.success) return parsed.output;
     const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(root)"}: ${i.message}`).join("; ");
-    throw new ArtifactError(`refusing to write ${relativePath}: ${problems}`);
+    const fields = [...new Set(parsed.issues.map((i) => v.getDotPath(i) ?? "(root)"))];
+    throw new ArtifactError(`refusing to write ${relativePath}: ${problems}`, "invalid", { fields });
   };
   const guarded = guardValue(aside.value, ids).value;
   // The last look, at the very text to be written (escaped forms included): normally a no-op.
   const scanned = guardText(`${JSON.stringify(guarded, null, 2)}\n`, ids);
-  const output = validated(aside.restore(scanned.hits > 0 ? JSON.parse(scanned.text) : guarded));
+  const output = validated(
+    fitLengths(schema, aside.restore(scanned.hits > 0 ? JSON.parse(scanned.text) : guarded)),
+  );
   const path = join(dir, relativePath);
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeAtomic(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(output, null, 2)}\n`, 0o644);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeAtomic(tmp, path, `${JSON.stringify(output, null, 2)}\n`, 0o644);
+  } catch (error) {
+    rmSync(tmp, { force: true }); // a full disk leaves no empty or partial file behind
+    throw new ArtifactError(`${writeProblem(error)} writing ${relativePath}`, "write", {
+      cause: error,
+      value: output,
+    });
+  }
   return { path, value: output };
 }

@@ -4,7 +4,8 @@
 // The runner starts make, and make exits 2 whatever its recipe exited with: a recipe's exit 3
 // reaches us as make's error line ("make: *** [Makefile:2: t] Error 3"), read here: the line that
 // stopped make, followed down through nested $(MAKE)s (the outer one only says 2), in any
-// language ("Fehler 3" too: only the shape of the line is matched).
+// language ("Fehler 3" too: only the shape of the line is matched). The same line gives a
+// failure its reason: the recipe's own exit status ("exit 1"), not make's 2.
 
 export type ScenarioResult = "pass" | "skip" | "fail";
 
@@ -20,6 +21,36 @@ const SKIP_LINE = /^\s*\[SKIP\]\s*(.*)$/;
 /** make's report of a failed recipe: "make[1]: *** [Makefile:2: t] Error 3" (any language, gmake). */
 const MAKE_ERROR = /^\S*make(?:\[(\d+)\])?: \*\*\* \[[^\]\n]*\] \S+ (\d+)\s*$/gm;
 const MAKE_EXIT_CODE = 2;
+/** Any line make prints when it stops: "make: *** <what>". */
+const MAKE_STOP = /^\S*make(?:\[\d+\])?: \*\*\* (.*?)\s*$/;
+
+/** Is `line` one of make's "***" lines (a failed recipe, a missing rule)? */
+export function isMakeErrorLine(line: string): boolean {
+  return MAKE_STOP.test(line.replace(ANSI, ""));
+}
+
+/**
+ * Why a scenario failed, in words: the recipe's exit status ("exit 1") read from make's error
+ * line; else what make said when it stopped (a missing rule, a killed recipe); else make's code.
+ */
+export function failReason(exitCode: number | null, output: string): string {
+  if (exitCode === null) return "make did not exit normally";
+  if (exitCode === MAKE_EXIT_CODE) {
+    const code = recipeExitCode(output);
+    if (code !== null) return `exit ${code}`;
+    const said = output
+      .replace(ANSI, "")
+      .split(/\r?\n/)
+      .map((line) => MAKE_STOP.exec(line)?.[1])
+      .filter((what) => what !== undefined)
+      .at(-1);
+    if (said) {
+      const killed = /^\[[^\]\n]*\] (.+)$/.exec(said);
+      return killed ? `recipe stopped: ${killed[1]}` : `make: ${said.replace(/\.?\s+Stop\.$/, "")}`;
+    }
+  }
+  return `make exited with code ${exitCode}`;
+}
 
 /**
  * The exit code of the recipe that stopped make: the last "***" line is the one that stopped

@@ -1,8 +1,9 @@
 // Matrix: many scenarios at one level as one Infra execution — scenario runs are children of
 // the matrix run, run N at a time (live sequential unless asked), interruptible, and always
 // concluded by one summary (<matrix_run_id>-summary.json), even when scenarios are unknown,
-// broken or interrupted.
+// broken or interrupted, when make is missing, or when a manifest could not be written.
 import {
+  ArtifactError,
   ciBlock,
   type ProductiveK3s,
   resolveProductiveK3s,
@@ -32,7 +33,9 @@ export interface MatrixOptions {
 
 export interface MatrixResult {
   summary: Summary;
-  summaryPath: string;
+  /** Where the summary was written, or null when it could not be (see summaryProblem). */
+  summaryPath: string | null;
+  summaryProblem?: string;
   outcomes: ScenarioOutcome[];
   interrupted: boolean;
 }
@@ -150,13 +153,15 @@ export async function runMatrix(
     ci: ciBlock(ctx.ci),
     telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
   };
-  const written = writeArtifact(
-    SummarySchema,
-    summary,
-    ctx.artifactsDir,
-    `${ctx.correlation.runId}-summary.json`,
-    ctx.env,
-  );
+  // A summary that cannot be written (a full disk) is reported, with its guarded value, so the
+  // caller can say exactly what was not recorded; the telemetry event still goes out.
+  let written: { path: string | null; value: Summary; problem?: string };
+  try {
+    written = writeArtifact(SummarySchema, summary, ctx.artifactsDir, `${ctx.correlation.runId}-summary.json`, ctx.env);
+  } catch (error) {
+    if (!(error instanceof ArtifactError) || error.kind !== "write") throw error;
+    written = { path: null, value: error.value as Summary, problem: error.message };
+  }
   await ctx.emitter.emit(
     {
       ...base,
@@ -171,6 +176,7 @@ export async function runMatrix(
   return {
     summary: written.value,
     summaryPath: written.path,
+    ...(written.problem !== undefined ? { summaryProblem: written.problem } : {}),
     outcomes: outcomes.filter((o) => o !== undefined),
     interrupted,
   };

@@ -1,9 +1,10 @@
 // Runner: one scenario execution — `make -C <dir> <target>` with the propagated environment,
 // classified (classify.ts), recorded as an anonymous manifest (artifacts/records.ts) and reported as
 // infra.command.started/completed events (emitter.ts). Shared by run-scenario and run-matrix.
-import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
 import {
+  ArtifactError,
   ciBlock,
   type Manifest,
   ManifestSchema,
@@ -22,7 +23,8 @@ import type { TestLevel } from "../telemetry/event.ts";
 import { childEnv, propagatedSet } from "../telemetry/propagation.ts";
 import type { Settings } from "../telemetry/settings.ts";
 import type { CiInfo } from "./ci.ts";
-import { classify, type ScenarioResult } from "./classify.ts";
+import { classify, failReason as describeFailure, type ScenarioResult } from "./classify.ts";
+import { type Echo, ScenarioOutput, type StreamName } from "./output.ts";
 import { type ScenarioDefinition, scenarioMetadata } from "./scenario.ts";
 import { RUNNER_COMMAND_VAR, runnerShellCommand } from "./self.ts";
 
@@ -59,9 +61,11 @@ export interface RunnerContext {
 }
 
 export interface RunIo {
-  /** Live level: stream output as it happens (and keep the terminal's process group). */
+  /** Live level: stream output line by line as it happens. */
   stream: boolean;
   signal?: AbortSignal;
+  /** Where streamed lines go (default: our stdout/stderr). */
+  echo?: Echo;
 }
 
 export interface ScenarioOutcome {
@@ -73,89 +77,97 @@ export interface ScenarioOutcome {
   durationSeconds: number;
   skipReason?: string;
   failReason?: string;
-  manifestPath: string;
+  manifestPath: string | null;
   productiveK3s: ProductiveK3s;
-  /** Captured output (static/contract), shown to the operator on failure; never recorded. */
+  /** The kept tail of the output (with a note of what was cut), shown on failure; never recorded. */
   output: string;
+  /** Why the manifest was not written (a full disk); manifestPath is then null. */
+  notRecorded?: string;
 }
 
 const EVENT_RESULT = { pass: "success", skip: "skipped", fail: "failed" } as const;
-const KILL_GRACE_MS = 2_000;
-
-interface MakeRun {
-  exitCode: number | null;
-  output: string;
-  interrupted: boolean;
-}
-
+/** After SIGTERM to a scenario's process group, how long before SIGKILL. */
+export const KILL_GRACE_MS = 2_000;
 /** After make has exited, how long its output may still arrive before we stop reading. */
 const PIPE_GRACE_MS = 200;
 
-/** Read a stream to its end, or until `stop()` (a recipe's background child may hold it open). */
+interface MakeRun {
+  exitCode: number | null;
+  output: ScenarioOutput;
+  interrupted: boolean;
+  /** make could not be started at all (not on PATH, not executable). */
+  startProblem?: string;
+}
+
+/**
+ * Why no scenario can run here, or null: make is the one tool the runner needs. Checked before
+ * anything runs, so the operator gets one message instead of a failure per scenario.
+ */
+export function makeMissing(env: Record<string, string | undefined>): string | null {
+  return Bun.which("make", { PATH: env.PATH ?? "" })
+    ? null
+    : "make not found on PATH: no scenario can run (install GNU make)";
+}
+
+/** Is any process of group `pgid` still there (zombies included)? */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone
+  }
+}
+
+/** Wait (polling) until group `pgid` is empty; false when `ms` passed first. */
+async function groupGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (groupAlive(pgid)) {
+    if (performance.now() > deadline) return false;
+    await Bun.sleep(20);
+  }
+  return true;
+}
+
+/**
+ * Stop a scenario's whole process group: SIGTERM, a short grace, then SIGKILL. The recipe's
+ * background processes are in the group too (make does not pass signals on to them).
+ */
+export async function stopGroup(pgid: number): Promise<void> {
+  signalGroup(pgid, "SIGTERM");
+  if (await groupGone(pgid, KILL_GRACE_MS)) return;
+  signalGroup(pgid, "SIGKILL");
+  await groupGone(pgid, KILL_GRACE_MS);
+}
+
+/** Read a stream into `output` to its end, or until `stop()` (a background child may hold it open). */
 function collect(
   stream: ReadableStream<Uint8Array>,
-  chunks: string[],
-  echo: ((text: string) => void) | null,
+  name: StreamName,
+  output: ScenarioOutput,
 ): { done: Promise<void>; stop: () => void } {
   const reader = stream.getReader();
-  const decoder = new TextDecoder();
   const done = (async () => {
     for (;;) {
       const { value, done: end } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (end || !value) return;
-      const text = decoder.decode(value, { stream: true });
-      chunks.push(text);
-      echo?.(text);
+      if (end || !value) break;
+      output.feed(name, value);
     }
+    output.end(name);
   })();
   return { done, stop: () => void reader.cancel().catch(() => {}) };
 }
 
-/** parent pid → child pids: from /proc on Linux (no extra tool needed), else one `ps` listing. */
-function processTree(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  const add = (child: number, parent: number) => {
-    if (child > 0 && Number.isInteger(parent)) children.set(parent, [...(children.get(parent) ?? []), child]);
-  };
-  let entries: string[] = [];
-  try {
-    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
-  } catch {
-    // not Linux
-  }
-  if (entries.length > 0) {
-    for (const entry of entries) {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        // "pid (comm) state ppid ...": comm may contain spaces, so read after the last ")"
-        add(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return children;
-  }
-  const ps = Bun.spawnSync(["ps", "-A", "-o", "pid=,ppid="], { stdout: "pipe", stderr: "ignore" });
-  if (ps.exitCode !== 0) return children;
-  for (const line of ps.stdout.toString().split("\n")) {
-    const [child, parent] = line.trim().split(/\s+/).map(Number);
-    if (child && parent !== undefined) add(child, parent);
-  }
-  return children;
-}
-
-/** Pids of every process below `pid`. */
-function descendants(pid: number): number[] {
-  const children = processTree();
-  const found: number[] = [];
-  const queue = [pid];
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    for (const child of children.get(next) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
+function streamTo(text: string, stream: StreamName): void {
+  (stream === "stdout" ? process.stdout : process.stderr).write(text);
 }
 
 async function runMake(
@@ -164,57 +176,51 @@ async function runMake(
   env: Record<string, string>,
   io: RunIo,
 ): Promise<MakeRun> {
-  if (io.signal?.aborted) return { exitCode: null, output: "", interrupted: true };
-  const proc = Bun.spawn(["make", "--no-print-directory", "-C", dir, spec.target, ...spec.makeArgs], {
-    env,
-    stdin: io.stream ? "inherit" : "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    // Captured levels get their own process group so an interrupt can stop the whole tree.
-    detached: !io.stream,
-  });
-  let interrupted = false;
-  const stop = () => {
-    interrupted = true;
-    // A streamed (live) make shares our process group, and make does not pass a signal on to
-    // its recipe: signal every process under it, or a recipe's children would keep running
-    // (and keep the output pipe open) after make has gone.
-    const targets = io.stream ? [proc.pid, ...descendants(proc.pid)] : [-proc.pid];
-    const signal = (name: NodeJS.Signals) => {
-      for (const target of targets) {
-        try {
-          process.kill(target, name);
-        } catch {
-          // already gone
-        }
-      }
+  const output = new ScenarioOutput(io.stream ? (io.echo ?? streamTo) : null);
+  if (io.signal?.aborted) return { exitCode: null, output, interrupted: true };
+  let proc: Subprocess<"inherit" | "ignore", "pipe", "pipe">;
+  try {
+    // detached: make starts a new session, so it and everything its recipes start form one
+    // process group of their own, which an interrupt stops as a whole. Ctrl-C at the terminal
+    // reaches only us; we stop the group. A live scenario still reads the terminal's input.
+    proc = Bun.spawn(["make", "--no-print-directory", "-C", dir, spec.target, ...spec.makeArgs], {
+      env,
+      stdin: io.stream ? "inherit" : "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      detached: true,
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return {
+      exitCode: null,
+      output,
+      interrupted: false,
+      startProblem: `make could not be started (${code ?? (error as Error).message})`,
     };
-    signal("SIGTERM");
-    setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS).unref();
+  }
+  const pgid = proc.pid;
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= stopGroup(pgid);
   };
   io.signal?.addEventListener("abort", stop, { once: true });
-  const chunks: string[] = [];
-  const readers = [
-    collect(proc.stdout, chunks, io.stream ? (t) => process.stdout.write(t) : null),
-    collect(proc.stderr, chunks, io.stream ? (t) => process.stderr.write(t) : null),
-  ];
+  const readers = [collect(proc.stdout, "stdout", output), collect(proc.stderr, "stderr", output)];
   const exitCode = await proc.exited;
   io.signal?.removeEventListener("abort", stop);
+  const interrupted = stopping !== null || io.signal?.aborted === true;
+  if (interrupted) stop();
   // make has gone; a daemon a recipe started may keep the pipes open forever: read what is
-  // there, then stop (and, for captured levels, end what is left of the scenario's group).
+  // there, then stop reading and end what is left of the scenario's group.
   const drained = Promise.all(readers.map((r) => r.done));
   const grace = Bun.sleep(PIPE_GRACE_MS).then(() => "late" as const);
   if ((await Promise.race([drained, grace])) === "late") {
     for (const reader of readers) reader.stop();
-    if (!io.stream) {
-      try {
-        process.kill(-proc.pid, "SIGTERM");
-      } catch {
-        // nothing left
-      }
-    }
+    stop();
+    await drained;
   }
-  return { exitCode, output: chunks.join(""), interrupted };
+  await stopping;
+  return { exitCode, output, interrupted };
 }
 
 /** Where the scenario's bootstrap left cluster.json (GENERATED_DIR, default <dir>/generated). */
@@ -233,8 +239,8 @@ export async function runScenario(
   const eventBase = { command: ctx.command, scenario: name, level: spec.level };
   await ctx.emitter.emit({ ...eventBase, name: "infra.command.started", result: "started" }, ctx.correlation);
 
-  let run: MakeRun = { exitCode: null, output: "", interrupted: false };
-  if (spec.dir) {
+  let run: MakeRun | null = null;
+  if (spec.dir && !spec.problem) {
     const env = childEnv(ctx.env, propagatedSet(ctx.settings, ctx.consent, ctx.correlation));
     env[RUNNER_COMMAND_VAR] = runnerShellCommand(); // the bundled scenarios' checks (self.ts)
     run = await runMake(spec, spec.dir, env, io);
@@ -245,18 +251,23 @@ export async function runScenario(
   let result: ScenarioResult;
   let skipReason: string | undefined;
   let failReason: string | undefined;
-  if (!spec.dir) {
+  if (!run) {
     result = "fail";
     failReason = sanitize(spec.problem ?? "scenario could not be resolved");
   } else if (run.interrupted) {
     result = "fail";
     failReason = "interrupted";
+  } else if (run.startProblem) {
+    result = "fail";
+    failReason = sanitize(run.startProblem);
   } else {
-    const classified = classify(run.exitCode, run.output, spec.name, spec.target);
+    const seen = run.output.classificationText();
+    const classified = classify(run.exitCode, seen, spec.name, spec.target);
     result = classified.result;
     if (result === "skip") skipReason = sanitize(classified.skipReason ?? "skipped");
-    if (result === "fail") failReason = `make exited with code ${run.exitCode}`;
+    if (result === "fail") failReason = sanitize(describeFailure(run.exitCode, seen));
   }
+  if (run && !run.interrupted) run.output.release(result === "skip");
 
   const metadata = scenarioMetadata(spec.definition, spec.level);
   const manifest: Manifest = {
@@ -292,7 +303,9 @@ export async function runScenario(
   };
   const relative = manifestRelativePath(ctx.correlation.runId);
   // Everything reported from here on comes from the guarded manifest.
-  const written = writeArtifact(ManifestSchema, manifest, ctx.artifactsDir, relative, ctx.env).value;
+  const recorded = recordManifest(manifest, ctx, relative);
+  const written = recorded.value;
+  result = written.result;
 
   await ctx.emitter.emit(
     {
@@ -308,15 +321,59 @@ export async function runScenario(
     name: written.scenario,
     target: spec.target,
     result,
-    interrupted: run.interrupted,
+    interrupted: run?.interrupted ?? false,
     runId: ctx.correlation.runId,
     durationSeconds: written.duration_seconds,
     ...(written.skip_reason !== undefined ? { skipReason: written.skip_reason } : {}),
     ...(written.fail_reason !== undefined ? { failReason: written.fail_reason } : {}),
-    manifestPath: relative,
+    manifestPath: recorded.problem === undefined ? relative : null,
+    ...(recorded.problem !== undefined ? { notRecorded: recorded.problem } : {}),
     productiveK3s: written.productive_k3s,
-    output: run.output,
+    output: run?.output.shown() ?? "",
   };
+}
+
+/**
+ * Write the manifest. One that does not fit the schema is recorded as failed with the reason
+ * (free text reset to "unknown"), never dropped; one that cannot be written (a full disk) is
+ * reported back as not recorded, with the guarded value for the printed line and the summary.
+ */
+function recordManifest(
+  manifest: Manifest,
+  ctx: RunnerContext,
+  relative: string,
+): { value: Manifest; problem?: string } {
+  const write = (value: Manifest) =>
+    writeArtifact(ManifestSchema, value, ctx.artifactsDir, relative, ctx.env).value;
+  const notWritten = (error: unknown): { value: Manifest; problem: string } => {
+    if (!(error instanceof ArtifactError) || error.kind !== "write") throw error;
+    return { value: error.value as Manifest, problem: error.message };
+  };
+  try {
+    return { value: write(manifest) };
+  } catch (error) {
+    if (!(error instanceof ArtifactError) || error.kind !== "invalid") return notWritten(error);
+    const { skip_reason: _skip, ...rest } = manifest;
+    const fallback: Manifest = {
+      ...rest,
+      result: "fail",
+      fail_reason: `manifest did not validate (${error.fields.join(", ").slice(0, 200)}): recorded as failed`,
+      productive_k3s: resolveProductiveK3s(null, {}),
+      installation: {
+        environment: "unknown",
+        topology: "unknown",
+        node_count_expected: "unknown",
+        bootstrap_modes_used: [],
+      },
+      features: {},
+      phases: manifest.phases.map((p) => ({ ...p, result: "fail" })),
+    };
+    try {
+      return { value: write(fallback) };
+    } catch (second) {
+      return notWritten(second);
+    }
+  }
 }
 
 /** The reference's result line: `[PASS] <scenario> <target>`, then `: <reason>` on skip/fail. */
@@ -331,4 +388,31 @@ export function resultLine(
         ? outcome.failReason
         : undefined;
   return `${tag} ${outcome.name} ${outcome.target}${why ? `: ${why}` : ""}`;
+}
+
+/** The exit status after an interrupt: 128 + the signal's number, as a shell reports it. */
+const INTERRUPT_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * SIGINT and SIGTERM abort the returned signal (the runner then stops every scenario's process
+ * group and records what finished); `exitCode` is 130 or 143 after one arrived, else null.
+ */
+export function watchInterrupts(): { signal: AbortSignal; exitCode: () => number | null; dispose: () => void } {
+  const abort = new AbortController();
+  let received: keyof typeof INTERRUPT_EXIT | null = null;
+  const handlers = (Object.keys(INTERRUPT_EXIT) as (keyof typeof INTERRUPT_EXIT)[]).map((name) => {
+    const handler = () => {
+      received ??= name;
+      abort.abort(name);
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return {
+    signal: abort.signal,
+    exitCode: () => (received === null ? null : INTERRUPT_EXIT[received]),
+    dispose: () => {
+      for (const [name, handler] of handlers) process.off(name, handler);
+    },
+  };
 }

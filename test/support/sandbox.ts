@@ -193,6 +193,14 @@ export function processesWithArg(arg: string): number[] {
   return pids;
 }
 
+/**
+ * A recipe fragment that waits (bounded polling, 60 s at most) until the test creates
+ * $(PROBE_DIR)/<file>: ordering proven by an event the test controls, never by a sleep.
+ */
+export function untilProbe(file: string): string {
+  return `for i in $$(seq 1200); do [ -e "$(PROBE_DIR)/${file}" ] && break; sleep 0.05; done`;
+}
+
 /** A unique duration for `sleep`, so a test can find its own fixture's processes. */
 export function uniqueSeconds(whole: number): string {
   return `${whole}.${String(Math.floor(Math.random() * 1e8)).padStart(8, "1")}`;
