@@ -41,7 +41,7 @@ help: ## List the targets
 
 $(LOCAL_BUN):
 	@echo "bun not on PATH: installing bun@$(BUN_VERSION) from the npm registry into .tools/"
-	npm install --prefix "$(TOOLS_DIR)" --no-save --no-package-lock --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	@npm install --prefix "$(TOOLS_DIR)" --no-save --no-package-lock --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
 	@test -x "$@"
 
 $(DEPS): package.json bun.lock $(BUN_DEP)
@@ -65,28 +65,30 @@ unit: $(DEPS) ## bun test (real processes, loopback HTTP, pseudo-terminals)
 	"$(BUN)" test --timeout 60000
 
 test-static: $(DEPS) ## Matrix of the bundled scenarios at the static level
-	$(MATRIX) static $(SCENARIOS) --jobs $(JOBS)
+	@$(MATRIX) static $(SCENARIOS) --jobs $(JOBS)
 
 test-contract: $(DEPS) ## Matrix of the bundled scenarios at the contract level
-	$(MATRIX) contract $(SCENARIOS) --jobs $(JOBS)
+	@$(MATRIX) contract $(SCENARIOS) --jobs $(JOBS)
 
 test-live: $(DEPS) ## Matrix of the bundled scenarios at the live level (skips without prerequisites)
-	$(MATRIX) live $(SCENARIOS)
+	@$(MATRIX) live $(SCENARIOS)
 
+# An interrupted level (exit 130 after Ctrl-C, 143 after SIGTERM) ends the loop with its status.
 test-matrix-all: $(DEPS) ## static, contract and live (one consent question, one session), then one line per manifest
 	@status=0; since=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
 	TELEMETRY_ENABLED=$$($(MATRIX) consent) || exit $$?; export TELEMETRY_ENABLED; \
 	TELEMETRY_SESSION_ID=$${TELEMETRY_SESSION_ID:-$$("$(BUN)" -e 'console.log(Bun.randomUUIDv7())')}; \
 	export TELEMETRY_SESSION_ID; \
 	for level in static contract live; do \
-	  $(MATRIX) $$level $(SCENARIOS) --jobs $(JOBS) || status=1; echo; \
+	  $(MATRIX) $$level $(SCENARIOS) --jobs $(JOBS) || { rc=$$?; case $$rc in 130|143) exit $$rc;; esac; status=1; }; \
+	  echo; \
 	done; \
 	$(ARTIFACTS) status --since $$since || status=1; \
 	exit $$status
 
 scenario-test: $(DEPS) ## One scenario: make scenario-test LEVEL=static SCENARIO=multipass
 	@test -n "$(SCENARIO)" || { echo "usage: make scenario-test LEVEL=static|contract|live SCENARIO=<name>" >&2; exit 2; }
-	"$(BUN)" scripts/run-scenario.ts $(LEVEL) $(SCENARIO)
+	@"$(BUN)" scripts/run-scenario.ts $(LEVEL) $(SCENARIO)
 
 test-checkstatus: $(DEPS) ## One line per manifest (result, level, scenario, duration); exit 1 on any fail
 	@$(ARTIFACTS) status
@@ -130,7 +132,8 @@ $(EMBED_DIR)/.stamp: $(SCENARIO_FILES) Makefile
 
 dist/pk3s-%: scripts/%.ts $(BUILD_INPUTS)
 	@mkdir -p dist
-	$(COMPILE) $(FLAGS_$*) "$<" --outfile "$@"
+	@echo "bun build --compile $< -> $@"
+	@$(COMPILE) $(FLAGS_$*) "$<" --outfile "$@"
 
 # Release: one tarball per platform (the four binaries, README.md, LICENSE) and SHA256SUMS.
 # Bun cross-compiles with --target; each target's runtime is the @oven/bun-<os>-<arch> package

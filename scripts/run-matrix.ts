@@ -81,11 +81,8 @@ function progress(total: number, level: TestLevel, interactive: boolean) {
     done(outcome: ScenarioOutcome, print: () => void) {
       running.delete(outcome.name);
       done++;
-      if (line) {
-        line.around(print);
-        if (done < total) line.set(message());
-        else line.stop();
-      } else print();
+      if (line) line.around(print, done < total ? message() : null);
+      else print();
     },
     stop() {
       line?.stop();

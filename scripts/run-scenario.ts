@@ -126,7 +126,8 @@ async function main(argv: string[], log: Logger): Promise<number> {
       printErr(outcome.output);
     }
     printOut(`${resultLine(outcome)}\n`);
-    if (outcome.notRecorded) log.error(`not recorded: the manifest of ${outcome.name}: ${outcome.notRecorded}`);
+    if (outcome.notRecorded)
+      log.error(`not recorded: the manifest of ${outcome.name}: ${outcome.notRecorded}`);
     const interrupted = interrupts.exitCode();
     if (outcome.interrupted || interrupted !== null) throw new ExitError("interrupted", interrupted ?? 130);
     return outcome.result === "fail" || outcome.notRecorded ? 1 : 0;

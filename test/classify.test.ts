@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { classify, overallResult, recipeExitCode, skipReasonFrom } from "../lib/runs/classify.ts";
+import {
+  classify,
+  failReason,
+  isMakeErrorLine,
+  overallResult,
+  recipeExitCode,
+  skipReasonFrom,
+} from "../lib/runs/classify.ts";
 
 const T = "scenario-test-live";
 
@@ -81,4 +88,35 @@ describe("recipeExitCode: make's report of the recipe that stopped it", () => {
     const output = "make[1]: *** [Makefile:5: inner] Error 3\nmake: *** [Makefile:2: outer] Error 2\n";
     expect(classify(2, output, "s", T).result).toBe("skip");
   });
+});
+
+describe("failReason: the recipe's exit status, not make's 2", () => {
+  test.each([
+    [2, "make: *** [Makefile:2: t] Error 1", "exit 1"],
+    [2, "out\nmake: *** [Makefile:2: t] Error 4\n", "exit 4"],
+    [2, "make[1]: *** [Makefile:5: inner] Error 7\nmake: *** [Makefile:2: outer] Error 2", "exit 7"],
+    [2, "\x1b[31mmake: *** [Makefile:2: t] Error 1\x1b[0m", "exit 1"],
+    [
+      2,
+      "make: *** No rule to make target 'scenario-test-live'.  Stop.",
+      "make: No rule to make target 'scenario-test-live'",
+    ],
+    [2, "make: *** [Makefile:2: t] Killed", "recipe stopped: Killed"],
+    [2, "make: *** [Makefile:2: t] Terminated", "recipe stopped: Terminated"],
+    [2, "no make line at all", "make exited with code 2"],
+    [1, "make: *** [Makefile:2: t] Error 9", "make exited with code 1"],
+    [null, "", "make did not exit normally"],
+  ] as const)("exit %p with %j → %j", (exit, output, want) => expect(failReason(exit, output)).toBe(want));
+});
+
+describe("isMakeErrorLine: what the runner holds back while streaming", () => {
+  test.each([
+    ["make: *** [Makefile:2: t] Error 3", true],
+    ["make[2]: *** [x.mk:45: scenario-test-live] Error 3\n", true],
+    ["gmake: *** No rule to make target 'x'.  Stop.", true],
+    ["\x1b[1mmake: *** [t] Error 1\x1b[0m", true],
+    ["make: Nothing to be done for 'all'.", false],
+    ["echo make: *** not a report", false],
+    ["[SKIP] make: *** looks like one", false],
+  ] as const)("%j → %p", (line, want) => expect(isMakeErrorLine(line)).toBe(want));
 });

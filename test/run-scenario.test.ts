@@ -98,7 +98,7 @@ describe("results and exit codes", () => {
           TELEMETRY_PARENT_RUN_ID: parent,
         });
         expect(r.code).toBe(0);
-        await waitFor(() => new Set(receiver.eventIds()).size >= 2, 10_000, "2 events");
+        await waitFor(() => new Set(receiver.eventIds()).size >= 2, 30_000, "2 events");
         const m = sb.manifest("demo-skip");
         expect(m.parent_run_id).toBe(parent);
         expect(m.telemetry.share_metrics_enabled).toBe(true);
@@ -220,7 +220,7 @@ describe("live level", () => {
         ["live", "streamer", "--scenarios-dir", sb.scenarios],
         sb.env(),
       );
-      await stdout.waitFor("first line\n", 20_000);
+      await stdout.waitFor("first line\n", 30_000);
       expect(proc.exitCode).toBeNull();
       expect(stdout.text).not.toContain("second line");
       writeFileSync(join(sb.probe, "go"), "");
@@ -232,11 +232,15 @@ describe("live level", () => {
   test.concurrent("a live skip prints one line: ours, not the scenario's [SKIP] nor make's error", () =>
     withSandbox(async (sb) => {
       sb.scenario("skipper", {
-        "scenario-test-live": ['@echo "checking prerequisites"; echo "[SKIP] multipass not installed"; exit 3'],
+        "scenario-test-live": [
+          '@echo "checking prerequisites"; echo "[SKIP] multipass not installed"; exit 3',
+        ],
       });
       const r = await sb.run("run-scenario", ["live", "skipper", "--scenarios-dir", sb.scenarios]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe("checking prerequisites\n[SKIP] skipper scenario-test-live: multipass not installed\n");
+      expect(r.stdout).toBe(
+        "checking prerequisites\n[SKIP] skipper scenario-test-live: multipass not installed\n",
+      );
       expect(r.stderr).toBe("");
       expect(sb.manifest("skipper").skip_reason).toBe("multipass not installed");
     }));

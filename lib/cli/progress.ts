@@ -16,8 +16,8 @@ export function terminalColumns(stream: { columns?: number } = process.stdout): 
 export interface StatusLine {
   /** Show `message` (replacing the previous one). */
   set(message: string): void;
-  /** Remove the line, run `print` (which writes whole lines), then show the line again. */
-  around(print: () => void): void;
+  /** Remove the line, run `print` (which writes whole lines), then show `next` (or nothing). */
+  around(print: () => void, next: string | null): void;
   /** Remove the line for good. */
   stop(): void;
 }
@@ -52,10 +52,11 @@ export function statusLine(
       message = next;
       draw();
     },
-    around(print) {
+    around(print, next) {
       clear();
       print();
-      draw();
+      if (next === null) this.stop();
+      else this.set(next);
     },
     stop() {
       if (stopped) return;

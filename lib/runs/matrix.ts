@@ -157,7 +157,13 @@ export async function runMatrix(
   // caller can say exactly what was not recorded; the telemetry event still goes out.
   let written: { path: string | null; value: Summary; problem?: string };
   try {
-    written = writeArtifact(SummarySchema, summary, ctx.artifactsDir, `${ctx.correlation.runId}-summary.json`, ctx.env);
+    written = writeArtifact(
+      SummarySchema,
+      summary,
+      ctx.artifactsDir,
+      `${ctx.correlation.runId}-summary.json`,
+      ctx.env,
+    );
   } catch (error) {
     if (!(error instanceof ArtifactError) || error.kind !== "write") throw error;
     written = { path: null, value: error.value as Summary, problem: error.message };

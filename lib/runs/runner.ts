@@ -397,7 +397,11 @@ const INTERRUPT_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
  * SIGINT and SIGTERM abort the returned signal (the runner then stops every scenario's process
  * group and records what finished); `exitCode` is 130 or 143 after one arrived, else null.
  */
-export function watchInterrupts(): { signal: AbortSignal; exitCode: () => number | null; dispose: () => void } {
+export function watchInterrupts(): {
+  signal: AbortSignal;
+  exitCode: () => number | null;
+  dispose: () => void;
+} {
   const abort = new AbortController();
   let received: keyof typeof INTERRUPT_EXIT | null = null;
   const handlers = (Object.keys(INTERRUPT_EXIT) as (keyof typeof INTERRUPT_EXIT)[]).map((name) => {
