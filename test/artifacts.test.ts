@@ -94,7 +94,7 @@ describe("make test-checkstatus", () => {
       expect(out.filter((l) => l.includes("ck-fail"))).toHaveLength(1);
       expect(out.find((l) => l.includes("ck-pass"))).toMatch(/^PASS\s+static\s+ck-pass\s+\d+\.\d\ds$/);
       expect(out.find((l) => l.includes("ck-fail"))).toMatch(
-        /^FAIL\s+static\s+ck-fail\s+\d+\.\d\ds {2}make exited with code 2$/,
+        /^FAIL\s+static\s+ck-fail\s+\d+\.\d\ds {2}exit 1$/,
       );
       expect(out[2]).toBe("2 manifest(s): 1 passed, 1 failed, 0 skipped");
     }));

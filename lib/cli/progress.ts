@@ -1,7 +1,7 @@
-// Progress: the one status line a matrix shows at a terminal (README › Behaviour) — redrawn in
-// place with a carriage return, cut to the terminal's width (80 when the terminal reports 0
-// columns), and cleared before any other output, so result lines print cleanly with nothing
-// left between them. Never reads the keyboard: Ctrl-C stays an ordinary SIGINT.
+// Progress: the one status line a matrix shows at a terminal (README › Behaviour of a run),
+// redrawn in place with a carriage return, cut to the terminal's width (80 when the terminal
+// reports 0 columns), and cleared before any other output, so result lines print cleanly with
+// nothing left between them. Never reads the keyboard: Ctrl-C stays an ordinary SIGINT.
 
 const FRAMES = ["|", "/", "-", "\\"];
 const FRAME_MS = 250;

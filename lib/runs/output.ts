@@ -1,10 +1,11 @@
-// Output: what the runner does with a scenario's output (README › Behaviour). Each stream is cut
-// into lines and every line has the bearer token redacted (also when an escape sequence or a
-// zero-width character splits it) before it is shown or kept. Only a bounded tail is kept (the
-// last 200 lines / 64 KiB, with a count of what was cut), plus the few lines classification needs
-// (the first [SKIP] line, make's "***" error lines): memory stays bounded whatever a scenario
-// prints. Live output is streamed line by line; the scenario's own [SKIP] line and make's error
-// lines are held back until the result is known, so a skip prints one line, ours.
+// Output: what the runner does with a scenario's output (README › Behaviour of a run). Each
+// stream is cut into lines and every line has the bearer token redacted (also when an escape
+// sequence or a zero-width character splits it) before it is shown or kept. Only a bounded tail
+// is kept (the last 200 lines / 64 KiB, with a count of what was cut), plus the few lines
+// classification needs (the first [SKIP] line, make's "***" error lines): memory stays bounded
+// whatever a scenario prints. Live output is streamed line by line; the scenario's own [SKIP]
+// line and make's error lines are held back until the result is known, so a skip prints one
+// line, ours.
 import { redactSecrets, visibleText } from "../cli/log.ts";
 import { isMakeErrorLine } from "./classify.ts";
 

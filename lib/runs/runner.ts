@@ -1,6 +1,8 @@
-// Runner: one scenario execution — `make -C <dir> <target>` with the propagated environment,
-// classified (classify.ts), recorded as an anonymous manifest (artifacts/records.ts) and reported as
-// infra.command.started/completed events (emitter.ts). Shared by run-scenario and run-matrix.
+// Runner: one scenario execution — `make -C <dir> <target>` with the propagated environment, in a
+// process group of its own that an interrupt stops as a whole (README › Behaviour of a run); its
+// output handled by output.ts, classified (classify.ts), recorded as an anonymous manifest
+// (artifacts/records.ts) and reported as infra.command.started/completed events (emitter.ts).
+// Shared by run-scenario and run-matrix.
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import {
@@ -359,13 +361,7 @@ function recordManifest(
       result: "fail",
       fail_reason: `manifest did not validate (${error.fields.join(", ").slice(0, 200)}): recorded as failed`,
       productive_k3s: resolveProductiveK3s(null, {}),
-      installation: {
-        environment: "unknown",
-        topology: "unknown",
-        node_count_expected: "unknown",
-        bootstrap_modes_used: [],
-      },
-      features: {},
+      ...scenarioMetadata(null, manifest.test_level), // installation and features: unknown
       phases: manifest.phases.map((p) => ({ ...p, result: "fail" })),
     };
     try {
