@@ -2,7 +2,7 @@
 // (infra-runs/<run_id>.json) and the matrix summary (<matrix_run_id>-summary.json): their valibot
 // schemas (exported as JSON Schema), the productive_k3s resolution, and the one writer that
 // sanitises, guards and writes atomically. Strict objects: only allow-listed fields exist.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { REPOSITORY } from "../cli/version.ts";
@@ -11,7 +11,7 @@ import { sanitize } from "../privacy/sanitize.ts";
 import type { CiInfo } from "../runs/ci.ts";
 import { ID, LEVELS, UTC_TIMESTAMP } from "../telemetry/event.ts";
 import type { Settings } from "../telemetry/settings.ts";
-import { writeAtomic } from "../util/fs.ts";
+import { errorCode, writeAtomic } from "../util/fs.ts";
 
 export const ARTIFACT_SCHEMA_VERSION = "1";
 const TEXT = v.pipe(v.string(), v.maxLength(400));
@@ -242,7 +242,7 @@ export class ArtifactError extends Error {
 
 /** The words for a write failure: "no space left on device (ENOSPC)". */
 function writeProblem(error: unknown): string {
-  const code = (error as { code?: string }).code;
+  const code = errorCode(error);
   const words: Record<string, string> = {
     ENOSPC: "no space left on device",
     EDQUOT: "disk quota exceeded",
@@ -346,7 +346,7 @@ export function writeArtifact<S extends v.GenericSchema>(
     mkdirSync(join(path, ".."), { recursive: true });
     writeAtomic(tmp, path, `${JSON.stringify(output, null, 2)}\n`, 0o644);
   } catch (error) {
-    rmSync(tmp, { force: true }); // a full disk leaves no empty or partial file behind
+    // writeAtomic has removed its temporary file: a full disk leaves nothing half-written.
     throw new ArtifactError(`${writeProblem(error)} writing ${relativePath}`, "write", {
       cause: error,
       value: output,
