@@ -11,6 +11,7 @@ import { readSettings, resolveExecutionConsent, startExecution } from "../lib/cl
 import { type Logger, printErr, printOut } from "../lib/cli/log.ts";
 import { statusLine } from "../lib/cli/progress.ts";
 import { isInteractive, terminalAsker } from "../lib/cli/prompt.ts";
+import { selectShard } from "../lib/cli/shard-options.ts";
 import { detectCi } from "../lib/runs/ci.ts";
 import { runMatrix } from "../lib/runs/matrix.ts";
 import {
@@ -28,6 +29,8 @@ import { writeAtomic } from "../lib/util/fs.ts";
 
 const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parallel-live] [--scenarios-dir DIR]
                        [--junit FILE] [--telemetry enable|disable]
+                       [--shard I/N [--durations FILE[,FILE...]]]
+       pk3s-run-matrix merge <summary.json...> [--out DIR] [--allow-partial] [--junit FILE]
        pk3s-run-matrix consent [--telemetry enable|disable]
 
   Runs scenario-test-<level> of every scenario (static, contract or live), writes one manifest per
@@ -36,6 +39,9 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
                    --parallel-live is given)
   --junit FILE     also write JUnit XML
   With GITHUB_STEP_SUMMARY set, a Markdown table of results is appended to it.
+  --shard I/N      run only shard I of N of this logical matrix (the same split on every runner);
+  --durations FILE[,FILE...]  balance the shards by the durations these summaries recorded
+  'merge' combines the shards' summaries into one (pk3s-run-matrix merge --help; docs/sharding.md).
   'consent' resolves consent once for a chain of runs (asking on stderr at a terminal) and prints
   true or false: export TELEMETRY_ENABLED="$(pk3s-run-matrix consent)".
   Exit 0 when nothing failed; 1 when a scenario failed, make is missing, or an artifact could not
@@ -48,6 +54,8 @@ const OPTIONS = {
   "parallel-live": { type: "boolean" },
   "scenarios-dir": { type: "string" },
   junit: { type: "string" },
+  shard: { type: "string" },
+  durations: { type: "string" },
 } as const;
 
 /** Resolve each name; an unknown or broken scenario becomes a recorded failure, not an abort. */
@@ -93,6 +101,8 @@ function progress(total: number, level: TestLevel, interactive: boolean) {
 async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
   await runScenarioCheckIfAsked(argv);
+  if (argv[0] === "merge")
+    return (await import("../lib/cli/merge-command.ts")).mergeCommand(argv.slice(1), log);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, ...rawNames] = positionals;
   if (levelRaw === "consent") {
@@ -109,8 +119,9 @@ async function main(argv: string[], log: Logger): Promise<number> {
   }
   const level = parseLevel(levelRaw);
   if (rawNames.length === 0) throw new UsageError("give at least one scenario");
-  const names = [...new Set(rawNames)];
-  if (names.length < rawNames.length) log.warn("duplicate scenario names given; each runs once");
+  const unique = [...new Set(rawNames)];
+  if (unique.length < rawNames.length) log.warn("duplicate scenario names given; each runs once");
+  const { names, shard } = await selectShard(level, unique, values, process.env);
   const jobsAsked = intOption("jobs", values.jobs, 1, 64) ?? 1;
   const jobs = level === "live" && !values["parallel-live"] ? 1 : jobsAsked;
 
@@ -135,6 +146,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
       {
         level,
         jobs,
+        ...(shard ? { shard } : {}),
         signal: interrupts.signal,
         onStart: (spec) => show.start(spec),
         onDone: (outcome) =>

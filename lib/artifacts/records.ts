@@ -94,6 +94,30 @@ export const ScenarioEntrySchema = v.strictObject({
 });
 export type ScenarioEntry = v.InferOutput<typeof ScenarioEntrySchema>;
 
+const SHARD_LABEL = v.pipe(v.string(), v.regex(/^\d{1,3}\/\d{1,3}$/));
+const MATRIX_ID = v.pipe(v.string(), v.regex(/^matrix-[0-9a-f]{16}$/));
+
+/** A shard's place in its logical matrix (docs/sharding.md): `pk3s-run-matrix … --shard I/N`. */
+export const ShardBlockSchema = v.strictObject({
+  shard: SHARD_LABEL,
+  index: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  total: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  matrix_id: MATRIX_ID,
+  balanced_by: v.picklist(["count", "durations"]),
+});
+export type ShardBlock = v.InferOutput<typeof ShardBlockSchema>;
+
+/** What `pk3s-run-matrix merge` combined into a root summary. */
+export const MergedShardsSchema = v.strictObject({
+  matrix_id: MATRIX_ID,
+  total: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  seen: v.array(SHARD_LABEL),
+  missing: v.array(SHARD_LABEL),
+  partial: v.boolean(),
+  run_ids: v.array(ID),
+});
+export type MergedShards = v.InferOutput<typeof MergedShardsSchema>;
+
 export const SummarySchema = v.strictObject({
   schema_version: v.literal(ARTIFACT_SCHEMA_VERSION),
   repository: v.literal(REPOSITORY),
@@ -114,6 +138,10 @@ export const SummarySchema = v.strictObject({
   scenario_results: v.record(NAME, ScenarioEntrySchema),
   ci: CiBlockSchema,
   telemetry: TelemetryBlockSchema,
+  /** Set on a shard's summary. */
+  shard: v.optional(ShardBlockSchema),
+  /** Set on the root summary `merge` wrote. */
+  merged_shards: v.optional(MergedShardsSchema),
 });
 export type Summary = v.InferOutput<typeof SummarySchema>;
 

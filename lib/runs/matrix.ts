@@ -8,6 +8,7 @@ import {
   type ProductiveK3s,
   resolveProductiveK3s,
   type ScenarioEntry,
+  type ShardBlock,
   type Summary,
   SummarySchema,
   telemetryBlock,
@@ -25,6 +26,8 @@ export type MatrixContext = Omit<RunnerContext, "command" | "endsCommand">;
 export interface MatrixOptions {
   level: TestLevel;
   jobs: number;
+  /** This matrix is one shard of a logical matrix (shards.ts): recorded in the summary. */
+  shard?: ShardBlock;
   signal: AbortSignal;
   /** Called as each scenario starts and finishes (progress display). */
   onStart?: (spec: ScenarioSpec) => void;
@@ -152,6 +155,7 @@ export async function runMatrix(
     scenario_results: scenarioResults,
     ci: ciBlock(ctx.ci),
     telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
+    ...(options.shard ? { shard: options.shard } : {}),
   };
   // A summary that cannot be written (a full disk) is reported, with its guarded value, so the
   // caller can say exactly what was not recorded; the telemetry event still goes out.

@@ -1,0 +1,61 @@
+// `pk3s-run-matrix merge <summary.json…> [--out DIR] [--allow-partial] [--junit FILE]`: the
+// shards of one logical matrix as one root summary (lib/runs/merge.ts; docs/sharding.md), with
+// the step summary and JUnit rendered from it as a matrix's own.
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { junitXml, markdownTable, summaryText } from "../artifacts/reports.ts";
+import { MergeError, mergeSummaries, readShards, writeMerged } from "../runs/merge.ts";
+import { newId } from "../telemetry/correlation.ts";
+import { writeAtomic } from "../util/fs.ts";
+import { ExitError, parseCli, UsageError } from "./args.ts";
+import { type Logger, printOut } from "./log.ts";
+
+export const MERGE_USAGE = `Usage: pk3s-run-matrix merge <summary.json...> [--out DIR] [--allow-partial] [--junit FILE]
+
+  Combines the summaries of the shards of one logical matrix (pk3s-run-matrix ... --shard I/N)
+  into one root summary in DIR (default: $TEST_ARTIFACTS_DIR, else test-artifacts), with their
+  manifests copied into DIR/infra-runs/. Refuses different levels, different logical matrices,
+  overlapping scenarios and an incomplete set of shards (unless --allow-partial, which records
+  the missing shards in the summary). Exit 0 when nothing failed, 1 when a scenario failed or
+  the shards cannot be merged, 2 on usage errors.
+`;
+
+const OPTIONS = {
+  out: { type: "string" },
+  "allow-partial": { type: "boolean" },
+  junit: { type: "string" },
+} as const;
+
+export async function mergeCommand(argv: string[], log: Logger): Promise<number> {
+  const { values, positionals } = parseCli(argv, OPTIONS);
+  if (positionals.length === 0) throw new UsageError("merge: give the shards' summary files");
+  const outDir = resolve(values.out ?? (process.env.TEST_ARTIFACTS_DIR?.trim() || "test-artifacts"));
+  try {
+    const shards = readShards(positionals);
+    const merged = mergeSummaries(shards, { allowPartial: values["allow-partial"] === true, runId: newId() });
+    mkdirSync(outDir, { recursive: true });
+    const written = writeMerged(merged, shards, outDir, `${merged.run_id}-summary.json`, process.env);
+    if (values.junit) {
+      const file = resolve(values.junit);
+      mkdirSync(dirname(file), { recursive: true });
+      writeAtomic(`${file}.${process.pid}.tmp`, file, junitXml(written.value), 0o644);
+    }
+    const stepSummary = process.env.GITHUB_STEP_SUMMARY?.trim();
+    if (stepSummary) {
+      try {
+        appendFileSync(stepSummary, markdownTable(written.value));
+      } catch (error) {
+        log.warn(`could not append to GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
+      }
+    }
+    const { merged_shards: shardsInfo } = written.value;
+    if (shardsInfo?.partial) log.warn(`partial merge: shard(s) ${shardsInfo.missing.join(", ")} missing`);
+    const shown = relative(process.cwd(), written.path);
+    printOut(`merged shards ${shardsInfo?.seen.join(", ")} of ${shardsInfo?.matrix_id}\n`);
+    printOut(summaryText(written.value, shown.startsWith("..") ? written.path : shown));
+    return written.value.result === "fail" ? 1 : 0;
+  } catch (error) {
+    if (error instanceof MergeError) throw new ExitError(`merge: ${error.message}`, 1);
+    throw error;
+  }
+}
