@@ -97,7 +97,7 @@ test-clean: $(DEPS) ## Remove test artifacts (only SCENARIO's with SCENARIO=<nam
 	@$(ARTIFACTS) clean $(SCENARIO)
 
 schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas
-	"$(BUN)" tools/gen-schemas.ts
+	@"$(BUN)" tools/gen-schemas.ts
 
 build: $(BINARIES) ## Compile every script into a standalone binary dist/pk3s-<script>
 

@@ -138,7 +138,8 @@ async function main(argv: string[], log: Logger): Promise<number> {
 
   const streamed = level === "live" && jobs === 1;
   const interactive = isInteractive();
-  const show = progress(specs.length, level, interactive && !streamed);
+  // The status line is drawn on stderr: only when that is the terminal too.
+  const show = progress(specs.length, level, interactive && !streamed && Boolean(process.stderr.isTTY));
   try {
     const result = await runMatrix(
       specs,

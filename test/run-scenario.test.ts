@@ -268,6 +268,7 @@ describe("make scenario-test", () => {
     withSandbox(async (sb) => {
       const r = await sb.make(["scenario-test", "LEVEL=static", "SCENARIO=multipass"]);
       expect(r.stderr).not.toContain("Error");
+      expect(r.stdout + r.stderr).not.toContain("scripts/run-scenario.ts"); // no echoed command line
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("[PASS] multipass scenario-test-static");
       const m = sb.manifest("multipass");
