@@ -268,6 +268,46 @@ describe("pk3s-run-matrix --shard and merge, as real processes", () => {
     });
   }, 180_000);
 
+  test("--durations balances by an earlier run's recorded durations; TELEMETRY_SESSION_ID is every shard's session", async () => {
+    await withSandbox(async (sb) => {
+      const names = ["d-1", "d-2", "d-3", "d-4", "d-5"];
+      for (const name of names) sb.scenario(name, { "scenario-test-static": ["@true"] });
+      const common = ["--scenarios-dir", sb.scenarios, "--telemetry", "disable"];
+      const first = join(sb.root, "first");
+      await sb.run("run-matrix", ["static", ...names, ...common], { TEST_ARTIFACTS_DIR: first });
+      // The earlier run as if d-3 had taken 50 s and d-1 30 s: they must not share a shard.
+      const earlier = readSummary(summariesIn(first)[0] as string);
+      const recorded = { "d-1": 30, "d-2": 2, "d-3": 50, "d-4": 1, "d-5": 3 } as Record<string, number>;
+      for (const [name, entry] of Object.entries(earlier.scenario_results)) {
+        entry.duration_seconds = recorded[name] ?? 0;
+      }
+      const durations = join(sb.root, "earlier-summary.json");
+      await Bun.write(durations, JSON.stringify(earlier));
+      const session = "0190b000-1111-7222-8333-444455556666";
+      const ran: string[][] = [];
+      for (const index of [1, 2]) {
+        const dir = join(sb.root, `shard-${index}`);
+        const run = await sb.run(
+          "run-matrix",
+          ["static", ...names, ...common, "--shard", `${index}/2`, "--durations", durations],
+          {
+            TEST_ARTIFACTS_DIR: dir,
+            TELEMETRY_SESSION_ID: session,
+            GITHUB_ACTIONS: "true",
+            GITHUB_RUN_ID: "77",
+          },
+        );
+        expect(run.code).toBe(0);
+        const summary = readSummary(summariesIn(dir)[0] as string);
+        expect(summary.shard).toMatchObject({ shard: `${index}/2`, balanced_by: "durations" });
+        expect(summary.session_id).toBe(session);
+        ran.push(Object.keys(summary.scenario_results));
+      }
+      // d-3 (50) → 1; d-1 (30) → 2; d-5 (3) → 2 (30 < 50); d-2 (2) → 2 (33 < 50); d-4 (1) → 2 (35 < 50)
+      expect(ran).toEqual([["d-3"], ["d-1", "d-2", "d-4", "d-5"]]);
+    });
+  }, 120_000);
+
   test("a refused merge says why in one line and writes nothing", async () => {
     await withSandbox(async (sb) => {
       for (const [name, recipes] of twelve().slice(0, 4))
@@ -313,6 +353,7 @@ describe("pk3s-run-matrix --shard and merge, as real processes", () => {
     [["--shard", "4/3"], '--shard must be I/N with 1 <= I <= N <= 256 (e.g. 2/3), got "4/3"'],
     [["--shard", "5/5"], "--shard 5/5: 5 shards for 4 scenario(s) would leave a shard empty; use at most 4"],
     [["--durations", "x.json"], "--durations is only used with --shard I/N"],
+    [["--shard", "1/2", "--durations", "missing.json"], '--durations: cannot read "missing.json": ENOENT'],
   ])("usage: %j → exit 2 and %s", async (extra, message) => {
     await withSandbox(async (sb) => {
       const result = await sb.run("run-matrix", ["static", "a", "b", "c", "d", ...extra]);
