@@ -120,6 +120,20 @@ describe("unpackScenarios", () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
+  test("a cache root others may write (a shared temp dir) is refused; a symlinked private root is fine", () => {
+    const shared = freshRoot();
+    mkdirSync(shared, { recursive: true });
+    chmodSync(shared, 0o1777);
+    expect(() => unpackScenarios(FILES, shared, uid)).toThrow(/writable by other users \(mode 777\)/);
+    expect(readdirSync(shared)).toEqual([]);
+    const real = freshRoot();
+    mkdirSync(real, { recursive: true, mode: 0o700 });
+    const link = `${real}-link`;
+    symlinkSync(real, link);
+    expect(unpackScenarios(FILES, link, uid)).toStartWith(join(link, CACHE_APP_DIR));
+    expect(readdirSync(join(real, CACHE_APP_DIR))).toHaveLength(1);
+  });
+
   test("a cache directory writable by others is refused", () => {
     const root = freshRoot();
     mkdirSync(join(root, CACHE_APP_DIR), { recursive: true });

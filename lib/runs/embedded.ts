@@ -6,7 +6,16 @@
 // writable by nobody else, files are created exclusively inside a fresh private directory that
 // is renamed into place whole. docs/running.md › Runners with only the binaries.
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 
@@ -43,9 +52,12 @@ export function cacheRoot(env: Record<string, string | undefined>, uid: number):
   return join(tmpdir(), `pk3s-cache-${uid}`);
 }
 
-/** Throw unless `path` is a real directory (not a symlink) of this user that no one else can write. */
-function assertPrivateDir(path: string, uid: number): void {
-  const stat = lstatSync(path);
+/**
+ * Throw unless `path` is a directory of this user that no one else can write: a real directory
+ * (not a symlink) for ours; the cache root itself may be a link to such a directory.
+ */
+function assertPrivateDir(path: string, uid: number, followLink = false): void {
+  const stat = followLink ? statSync(path) : lstatSync(path);
   if (stat.isSymbolicLink())
     throw new CacheError(`${path} is a symbolic link: refusing to use it as a cache`);
   if (!stat.isDirectory()) throw new CacheError(`${path} is not a directory: refusing to use it as a cache`);
@@ -89,6 +101,8 @@ function writeTree(dir: string, files: readonly EmbeddedFile[]): void {
 export function unpackScenarios(files: readonly EmbeddedFile[], root: string, uid: number): string {
   if (files.length === 0) throw new CacheError("this binary carries no bundled scenarios");
   mkdirSync(root, { recursive: true, mode: 0o700 });
+  // A root others could write (a shared temp dir) would let them swap our directory after the check.
+  assertPrivateDir(root, uid, true);
   const appDir = join(root, CACHE_APP_DIR);
   try {
     mkdirSync(appDir, { mode: 0o700 });
