@@ -77,6 +77,20 @@ const REFUSALS: Array<[string, Plant]> = [
     },
   ],
   [
+    "the outbox is ours, but in a directory others may write (0777, no sticky bit)",
+    (dirs) => {
+      const shared = join(dirs.root, "shared");
+      mkdirSync(shared);
+      chmodSync(shared, 0o777);
+      const outbox = join(shared, "outbox");
+      mkdirSync(outbox, { mode: 0o700 });
+      return {
+        outbox,
+        reason: "(the outbox's parent) is writable by group or others without the sticky bit (mode 0777)",
+      };
+    },
+  ],
+  [
     "pending/ is a symbolic link to a directory of the victim's",
     (dirs) => {
       new Outbox(dirs.outbox).ensure();
@@ -112,9 +126,10 @@ describe("an outbox that is not private is refused, never used or chmodded", () 
     async (_label, plant) => {
       const dirs = scope.dirs();
       const receiver = scope.receiver();
-      const { reason } = plant(dirs);
+      const { outbox, reason } = plant(dirs);
       const before = snapshot(dirs.root);
       const env = baseEnv(dirs, {
+        TELEMETRY_OUTBOX_DIR: outbox,
         TELEMETRY_ENABLED: "true",
         TELEMETRY_ENDPOINT: receiver.url,
         TELEMETRY_BEARER_TOKEN: TOKEN,
@@ -128,7 +143,7 @@ describe("an outbox that is not private is refused, never used or chmodded", () 
       expect(lines[0]).toContain("TELEMETRY_OUTBOX_DIR");
       expect(lines[0]).toContain(reason);
       expect(lines[0]).toContain("not queued");
-      expect(backgroundFlushers(dirs.outbox)).toEqual([]); // nothing queued, nothing handed off
+      expect(backgroundFlushers(outbox)).toEqual([]); // nothing queued, nothing handed off
 
       const flushed = await run("flush", [], env);
       expect(flushed.code).toBe(1);

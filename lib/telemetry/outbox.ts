@@ -10,7 +10,8 @@
 //
 // The outbox is this user's private directory. Missing directories are created 0700; an
 // existing outbox or area that is a symbolic link, owned by another user, or writable by group
-// or others is refused (OutboxRefused) and never chmodded. Files are created exclusively and
+// or others is refused (OutboxRefused) and never chmodded, and so is an outbox whose parent
+// others may write without a sticky bit. Files are created exclusively and
 // never through a symbolic link; a queued file is read only when it is a regular file of this
 // user under EVENT_MAX_BYTES, else quarantined unread. The token is never part of a queued event.
 //
@@ -72,6 +73,22 @@ export function dirProblem(path: string): string | null {
 export const NO_PRIVATE_PLACE =
   "TELEMETRY_OUTBOX_DIR is unset and there is no private default for it (no HOME or XDG_STATE_HOME, and XDG_RUNTIME_DIR is not a private directory)";
 
+/**
+ * Others may rename entries of a parent they can write (unless it has the sticky bit, as /tmp
+ * does): such a parent could swap the outbox for a link between a check and its use.
+ */
+function sharedParentProblem(parent: string): string | null {
+  try {
+    const mode = fs().statSync(parent).mode;
+    if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
+      return `(the outbox's parent) is writable by group or others without the sticky bit (mode ${(mode & 0o7777).toString(8).padStart(4, "0")})`;
+    }
+  } catch {
+    // missing: the mkdir of the outbox creates it, 0700
+  }
+  return null;
+}
+
 function refused(path: string, problem: string): OutboxRefused {
   return new OutboxRefused(`TELEMETRY_OUTBOX_DIR is refused: "${path}" ${problem}`);
 }
@@ -124,8 +141,6 @@ export interface DeliveryProblem {
 }
 
 export class Outbox {
-  private ready = false;
-
   constructor(readonly dir: string) {}
 
   /** `<dir>/<area>[/<name>]`, joined by hand: pk3s-emit does not load node:path. */
@@ -138,11 +153,12 @@ export class Outbox {
    * that is not private, and the mkdir error for one that cannot be made.
    */
   ensure(): void {
-    if (this.ready) return;
     if (!this.dir) throw new OutboxRefused(NO_PRIVATE_PLACE);
+    const parent = this.dir.slice(0, this.dir.lastIndexOf("/")) || "/";
+    const shared = sharedParentProblem(parent); // before anything is created in it
+    if (shared) throw refused(parent, shared);
     this.ensureDir(this.dir, true);
     for (const area of DIRS) this.ensureDir(this.area(area), false);
-    this.ready = true;
   }
 
   private ensureDir(path: string, recursive: boolean): void {
