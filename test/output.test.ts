@@ -15,6 +15,8 @@ describe("redactSecrets: the token, however it is dressed", () => {
   const [head, rest] = split(TOKEN);
   test.each([
     [`plain ${TOKEN} end`, "plain *** end"],
+    [`glued x${TOKEN}y end`, "glued x***y end"],
+    [`glued ansi x${head}\x1b[0m${rest}y end`, "glued ansi x***y end"],
     [`ansi ${head}\x1b[1m${rest} end`, "ansi *** end"],
     [`osc ${head}\x1b]0;title\x07${rest} end`, "osc *** end"],
     [`zw ${head}\u200b${rest} end`, "zw *** end"],
@@ -27,6 +29,12 @@ describe("redactSecrets: the token, however it is dressed", () => {
     [`\x1b[32mgreen\x1b[0m\n${TOKEN}`, "\x1b[32mgreen\x1b[0m\n***"],
   ])("%j → %j", (input, want) => {
     expect(redactSecrets(input)).toBe(want);
+  });
+
+  test("a short token (8-15 characters) is replaced only as a whole token; under 8 not at all", () => {
+    registerSecret("Sh0rtTok9");
+    registerSecret("7f");
+    expect(redactSecrets("a Sh0rtTok9 b xSh0rtTok9 7f-7f")).toBe("a *** b xSh0rtTok9 7f-7f");
   });
 
   test("visibleText drops escapes, control and format characters, keeps tabs and text", () => {

@@ -2,7 +2,7 @@
 // bundled one): the argument forms, exit codes, classification through make, what a failure
 // shows, live streaming, and the manifest it writes (validated against the JSON Schema).
 import { describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startReceiver } from "./support/receiver.ts";
 import { waitFor } from "./support/run.ts";
@@ -123,6 +123,23 @@ describe("results and exit codes", () => {
       } finally {
         await receiver.stop();
       }
+    }));
+});
+
+describe("make missing from PATH", () => {
+  test.concurrent("one message before anything runs, the scenario recorded failed with it, exit 1", () =>
+    withSandbox(async (sb) => {
+      fixtures(sb);
+      const empty = join(sb.root, "empty-path");
+      mkdirSync(empty);
+      const r = await sb.run("run-scenario", ["static", "demo-pass", "--scenarios-dir", sb.scenarios], {
+        PATH: empty,
+      });
+      const message = "make not found on PATH: no scenario can run (install GNU make)";
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`pk3s-run-scenario: error: ${message}\n`);
+      expect(r.stdout).toBe(`[FAIL] demo-pass ${T}: ${message}\n`);
+      expect(sb.manifest("demo-pass")).toMatchObject({ result: "fail", fail_reason: message });
     }));
 });
 

@@ -7,14 +7,22 @@ import { wholeTokenPattern } from "../telemetry/request.ts";
 
 let secrets: Array<{ value: string; pattern: RegExp }> = [];
 
+/** From this length a secret is replaced wherever it occurs, even run together with other text. */
+const EMBEDDED_MIN_LENGTH = 16;
+
 /**
- * Register values that must never be printed (the bearer token). Only whole-token occurrences
- * are replaced, and values too short to look for safely are ignored: a token "7f" must not
- * turn every id in a message into "***".
+ * Register values that must never be printed (the bearer token). A short value (8–15
+ * characters) is replaced only where it stands as a whole token, and one under 8 is not looked
+ * for: a token "7f" must not turn every id in a message into "***". A longer one is replaced
+ * wherever it occurs (`x<token>y` too): a match by chance is then out of the question, and a
+ * scenario that prints it glued to other text must not show it.
  */
 export function registerSecret(value: string | null | undefined): void {
   if (!value || secrets.some((s) => s.value === value)) return;
-  const pattern = wholeTokenPattern(value);
+  const pattern =
+    value.length >= EMBEDDED_MIN_LENGTH
+      ? new RegExp(value.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"), "g")
+      : wholeTokenPattern(value);
   if (pattern) secrets = [...secrets, { value, pattern }];
 }
 
