@@ -353,7 +353,10 @@ describe("pk3s-run-matrix --shard and merge, as real processes", () => {
     [["--shard", "4/3"], '--shard must be I/N with 1 <= I <= N <= 256 (e.g. 2/3), got "4/3"'],
     [["--shard", "5/5"], "--shard 5/5: 5 shards for 4 scenario(s) would leave a shard empty; use at most 4"],
     [["--durations", "x.json"], "--durations is only used with --shard I/N"],
-    [["--shard", "1/2", "--durations", "missing.json"], '--durations: cannot read "missing.json": ENOENT'],
+    [
+      ["--shard", "1/2", "--durations", "missing.json"],
+      '--durations: cannot read "missing.json": no such file',
+    ],
   ])("usage: %j → exit 2 and %s", async (extra, message) => {
     await withSandbox(async (sb) => {
       const result = await sb.run("run-matrix", ["static", "a", "b", "c", "d", ...extra]);

@@ -3,7 +3,7 @@
 // latest finish, the shards seen — with the manifests copied alongside. The checks and the
 // combination are pure (mergeSummaries); reading the shards' files and writing the result are
 // the edges (readShards, writeMerged). Everything is read and checked before anything is written.
-import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import * as v from "valibot";
 import {
@@ -14,6 +14,7 @@ import {
   SummarySchema,
   writeArtifact,
 } from "../artifacts/records.ts";
+import { readOwnFile } from "../util/fs.ts";
 import { overallResult, type ScenarioResult } from "./classify.ts";
 import { shardLabel } from "./shards.ts";
 
@@ -140,28 +141,13 @@ export function mergeSummaries(inputs: readonly ShardInput[], options: MergeOpti
 /** The most an artifact file may hold; a bigger one is refused unread. */
 const MAX_ARTIFACT_BYTES = 4 * 1024 * 1024;
 
-/** A regular file's text, read without following a symlink and within the bound. */
+/** A regular file's text, of this user, read without following a symlink and within the bound. */
 function readBounded(path: string, label: string): string {
-  let stat: ReturnType<typeof lstatSync>;
-  try {
-    stat = lstatSync(path);
-  } catch (error) {
-    throw new MergeError(`cannot read ${quoted(label)}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+  const read = readOwnFile(path, MAX_ARTIFACT_BYTES);
+  if (!read.ok) {
+    throw new MergeError(`cannot read ${quoted(label)}: ${read.missing ? "no such file" : read.problem}`);
   }
-  if (!stat.isFile()) throw new MergeError(`${quoted(label)} is not a regular file`);
-  if (stat.size > MAX_ARTIFACT_BYTES) throw new MergeError(`${quoted(label)} is larger than 4 MiB`);
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    const buffer = Buffer.alloc(MAX_ARTIFACT_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length <= MAX_ARTIFACT_BYTES; length += n) {
-      n = readSync(fd, buffer, length, buffer.length - length, null);
-    }
-    if (length > MAX_ARTIFACT_BYTES) throw new MergeError(`${quoted(label)} is larger than 4 MiB`);
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    closeSync(fd);
-  }
+  return read.text;
 }
 
 function parseArtifact<S extends v.GenericSchema>(schema: S, text: string, label: string): v.InferOutput<S> {
