@@ -342,6 +342,8 @@ describe("no predictable shared fallback", () => {
       XDG_STATE_HOME: undefined,
       HOME: "not-absolute",
       XDG_RUNTIME_DIR: runtime,
+      // Bun itself would keep its transpiler cache under that relative HOME, in the repository.
+      BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
     });
     const before = snapshot(dirs.root);
     const result = await run("emit", COMPLETED, env);
