@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactSecrets, registerSecret } from "../lib/cli/log.ts";
 import { deliver, networkProblem } from "../lib/telemetry/delivery.ts";
-import { outboxReport } from "../lib/telemetry/outbox.ts";
+import { outboxReport } from "../lib/telemetry/delivery-state.ts";
 import { containsToken, type DeliveryConfig, TOKEN_UNFIT } from "../lib/telemetry/request.ts";
 import { parseSettings } from "../lib/telemetry/settings.ts";
 import { makeEvent, queueEvents } from "./support/events.ts";

@@ -12,7 +12,7 @@ import {
   reachable,
   retryDelay,
 } from "../lib/telemetry/delivery.ts";
-import { outboxReport } from "../lib/telemetry/outbox.ts";
+import { outboxReport } from "../lib/telemetry/delivery-state.ts";
 import { type DeliveryConfig, tokenAllowed } from "../lib/telemetry/request.ts";
 import { makeEvent, queuedText, queueEvents } from "./support/events.ts";
 import { connectionsSoFar } from "./support/hostile.ts";

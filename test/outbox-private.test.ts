@@ -18,7 +18,8 @@ import {
 import { join } from "node:path";
 import { createLogger } from "../lib/cli/log.ts";
 import { backgroundFlush, waiterPid } from "../lib/telemetry/background.ts";
-import { Outbox, OutboxRefused, outboxReport } from "../lib/telemetry/outbox.ts";
+import { outboxReport, recordProblem } from "../lib/telemetry/delivery-state.ts";
+import { Outbox, OutboxRefused } from "../lib/telemetry/outbox.ts";
 import { defaultOutboxDir } from "../lib/telemetry/settings.ts";
 import { makeEvent, queueEvents } from "./support/events.ts";
 import { backgroundFlushers, fill, giveAway, OTHER_UID, runAsOther, tinyTmpfs } from "./support/hostile.ts";
@@ -389,7 +390,7 @@ describe("outboxReport: what telemetry status shows, read without creating or fo
     const id = Bun.randomUUIDv7("hex", sentAt);
     outbox.enqueue({ ...oldest, event_id: id });
     const until = new Date(Date.now() + 3600_000);
-    outbox.recordProblem({ kind: "wait", status: 429 }, until);
+    recordProblem(outbox, { kind: "wait", status: 429 }, until);
     const report = outboxReport(dirs.outbox);
     expect(report.queued).toBe(2);
     expect(report.oldestAgeSeconds).toBeGreaterThanOrEqual(90); // the oldest event, not the newest

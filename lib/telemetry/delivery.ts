@@ -7,8 +7,9 @@
 // request.ts's rules.
 import { FetchError, ofetch } from "ofetch";
 import { errorCode } from "../util/fs.ts";
+import { PROBLEM_WORDS, type ProblemKind, recordProblem } from "./delivery-state.ts";
 import type { TelemetryEvent } from "./event.ts";
-import { type Outbox, PROBLEM_WORDS, type ProblemKind } from "./outbox.ts";
+import type { Outbox } from "./outbox.ts";
 import { type DeliveryConfig, deliveryBlocked, NO_ENDPOINT, requestHeaders } from "./request.ts";
 
 /**
@@ -240,15 +241,16 @@ export async function reachable(
 }
 
 /** Remember a failed outcome's problem (and a long Retry-After) in the outbox. */
-export function rememberProblem(outbox: Pick<Outbox, "recordProblem">, outcome: Outcome): void {
+export function rememberProblem(outbox: Outbox, outcome: Outcome): void {
   if (outcome.kind === "delivered") return;
   if (outcome.kind === "rejected") {
-    outbox.recordProblem({ kind: "rejected", status: outcome.status });
+    recordProblem(outbox, { kind: "rejected", status: outcome.status });
     return;
   }
   if (!outcome.problem) return;
   const until = outcome.retryAfterMs ? new Date(Date.now() + outcome.retryAfterMs) : undefined;
-  outbox.recordProblem(
+  recordProblem(
+    outbox,
     outcome.status === undefined
       ? { kind: outcome.problem }
       : { kind: outcome.problem, status: outcome.status },

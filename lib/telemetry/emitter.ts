@@ -12,9 +12,10 @@ import { recordNames } from "../privacy/names.ts";
 import { errorCode } from "../util/fs.ts";
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
+import type { ProblemKind } from "./delivery-state.ts";
 import { buildEvent, type EventInput, type TelemetryEvent } from "./event.ts";
 import { handOff } from "./handoff.ts";
-import { Outbox, OutboxRefused, PROBLEM_WORDS, type ProblemKind } from "./outbox.ts";
+import { Outbox, OutboxRefused } from "./outbox.ts";
 import { containsToken, deliveryBlocked, requestHeaders, TOKEN_UNFIT } from "./request.ts";
 import type { Settings } from "./settings.ts";
 
@@ -145,16 +146,17 @@ export class Emitter {
   /** The event just queued, sent from memory (the file is the durable copy of the same bytes). */
   private async deliverInline(name: string, event: TelemetryEvent): Promise<void> {
     try {
+      // Loaded on first use: pk3s-emit, which only queues, never loads ofetch.
+      const { deliver, rememberProblem } = await import("./delivery.ts");
+      const { clearProblem, retryAfterUntil } = await import("./delivery-state.ts");
       // The endpoint asked not to be contacted yet: it stays queued, not a knock more.
-      if (this.outbox.retryAfterUntil()) {
+      if (retryAfterUntil(this.outbox.dir)) {
         this.queued = true;
         this.problems.add("wait");
         return;
       }
       const claim = this.outbox.claim(name);
       if (!claim) return; // a background flusher already took it
-      // Loaded on first use: pk3s-emit, which only queues, never loads ofetch.
-      const { deliver, rememberProblem } = await import("./delivery.ts");
       // One attempt here; retries are the background flusher's job.
       const outcome = await deliver(
         event,
@@ -164,7 +166,7 @@ export class Emitter {
       rememberProblem(this.outbox, outcome);
       if (outcome.kind === "delivered") {
         this.outbox.done(claim);
-        this.outbox.clearProblem();
+        clearProblem(this.outbox);
       } else if (outcome.kind === "rejected") this.outbox.deadLetter(claim, outcome.status, event);
       else {
         this.outbox.release(claim);
@@ -207,7 +209,7 @@ export class Emitter {
       }
     }
     if (!this.consent.enabled || this.misconfigured || this.options.dryRun || this.settings.debug) return;
-    this.sayWhatWaits();
+    await this.sayWhatWaits();
     // Ours, or older events a previous run left behind: the background flusher takes them.
     // Only an enabled emitter gets here, and --telemetry enable wins for the whole chain: the
     // flusher must not read a TELEMETRY_ENABLED=false that the flag overrode.
@@ -227,8 +229,9 @@ export class Emitter {
    * This run's own deliveries failed: say once how many events wait in the outbox and why, and
    * where to look. Nothing when everything went out (or nothing was tried).
    */
-  private sayWhatWaits(): void {
+  private async sayWhatWaits(): Promise<void> {
     if (this.problems.size === 0) return;
+    const { PROBLEM_WORDS } = await import("./delivery-state.ts");
     let waiting: number;
     try {
       this.outbox.ensure();

@@ -6,7 +6,14 @@
 
 import type { Logger } from "../cli/log.ts";
 import { deliver, probe, RETRY_AFTER_CAP_MS, rememberProblem } from "./delivery.ts";
-import { type Claim, type Outbox, PROBLEM_WORDS, type ProblemKind } from "./outbox.ts";
+import {
+  clearProblem,
+  PROBLEM_WORDS,
+  type ProblemKind,
+  recordProblem,
+  retryAfterUntil,
+} from "./delivery-state.ts";
+import type { Claim, Outbox } from "./outbox.ts";
 import { type DeliveryConfig, deliveryBlocked } from "./request.ts";
 
 export interface DrainCounts {
@@ -66,7 +73,7 @@ export async function drain(
     options.log.warn(`${names.length} event(s) kept for a later flush: ${blocked ?? "no endpoint"}`);
     return counts;
   }
-  const until = outbox.retryAfterUntil();
+  const until = retryAfterUntil(outbox.dir);
   if (until) {
     counts.kept = names.length;
     options.log.warn(waitMessage(until, names.length));
@@ -76,7 +83,7 @@ export async function drain(
     const problem = await probe(config.endpoint, config.connectTimeoutSeconds);
     if (problem) {
       counts.kept = names.length;
-      outbox.recordProblem({ kind: problem });
+      recordProblem(outbox, { kind: problem });
       const words =
         problem === "timeout"
           ? `no connection within ${config.connectTimeoutSeconds}s`
@@ -116,7 +123,7 @@ export async function drain(
       rememberProblem(outbox, outcome);
       if (outcome.kind === "delivered") {
         outbox.done(claim);
-        if (counts.delivered++ === 0) outbox.clearProblem(); // once a pass: it reads the state file
+        if (counts.delivered++ === 0) clearProblem(outbox); // once a pass: it reads the state file
         failures = 0;
       } else if (outcome.kind === "rejected") {
         outbox.deadLetter(claim, outcome.status, read.event);
@@ -134,7 +141,7 @@ export async function drain(
   counts.kept += untried;
   for (const [reason, n] of keptReasons) options.log.warn(`${n} event(s) kept for a later flush: ${reason}`);
   if (untried > 0) {
-    const until = stopped === "wait" ? outbox.retryAfterUntil() : null;
+    const until = stopped === "wait" ? retryAfterUntil(outbox.dir) : null;
     options.log.warn(
       until
         ? waitMessage(until, untried)

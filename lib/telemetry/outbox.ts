@@ -1,5 +1,5 @@
 // Outbox: the durable on-disk queue of events waiting for delivery, and the little it remembers
-// about delivery (README › Outbox, docs/privacy-and-telemetry.md › Where events wait).
+// about delivery through delivery-state.ts (README › Outbox, docs/privacy-and-telemetry.md › Where events wait).
 //
 //   <outbox>/pending/<event_id>.json      queued; UUIDv7 ids make name order = age order
 //   <outbox>/claimed/<event_id>.json@<pid>@<ms>  being delivered by process <pid> since <ms>
@@ -7,6 +7,7 @@
 //   <outbox>/quarantine/<name>            unreadable, foreign or invalid files, moved aside
 //   <outbox>/tmp/                         half-written files (atomic write = write + rename)
 //   <outbox>/state.json                   the last delivery problem and a Retry-After to honour
+//                                         (delivery-state.ts, loaded only by what delivers)
 //
 // The outbox is this user's private directory. Missing directories are created 0700; an
 // existing outbox or area that is a symbolic link, owned by another user, or writable by group
@@ -28,8 +29,6 @@ const CLAIM_SEPARATOR = "@";
 
 /** Events are a few hundred bytes: anything bigger is not one of ours. */
 export const EVENT_MAX_BYTES = 64 * 1024;
-const STATE_NAME = "state.json";
-const STATE_MAX_BYTES = 4096;
 
 export interface Claim {
   name: string;
@@ -89,55 +88,9 @@ function sharedParentProblem(parent: string): string | null {
   return null;
 }
 
-function refused(path: string, problem: string): OutboxRefused {
+/** The refusal of one directory, naming the variable, the directory and why. */
+export function refused(path: string, problem: string): OutboxRefused {
   return new OutboxRefused(`TELEMETRY_OUTBOX_DIR is refused: "${path}" ${problem}`);
-}
-
-/** What the outbox remembers about delivery (no endpoint, no body: a kind, a status, times). */
-export const PROBLEM_KINDS = [
-  "refused",
-  "unresolved",
-  "timeout",
-  "tls",
-  "redirect",
-  "rejected",
-  "wait",
-  "http",
-  "other",
-] as const;
-export type ProblemKind = (typeof PROBLEM_KINDS)[number];
-
-const StateSchema = v.object({
-  retry_after_until: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp()))),
-  last_problem: v.optional(
-    v.nullable(
-      v.object({
-        kind: v.picklist(PROBLEM_KINDS),
-        status: v.optional(v.pipe(v.number(), v.integer())),
-        at: v.pipe(v.string(), v.isoTimestamp()),
-      }),
-    ),
-  ),
-});
-type State = v.InferOutput<typeof StateSchema>;
-
-/** How each problem reads in a message. */
-export const PROBLEM_WORDS: Record<ProblemKind, string> = {
-  refused: "connection refused",
-  unresolved: "endpoint name not resolved",
-  timeout: "timed out",
-  tls: "TLS certificate problem",
-  redirect: "endpoint redirects",
-  rejected: "rejected by the endpoint",
-  wait: "endpoint asked to wait (Retry-After)",
-  http: "endpoint answered with an error status",
-  other: "network error",
-};
-
-export interface DeliveryProblem {
-  kind: ProblemKind;
-  status?: number;
-  at: string;
 }
 
 export class Outbox {
@@ -295,117 +248,10 @@ export class Outbox {
     for (const area of DIRS) out[area] = listSorted(this.area(area)).length;
     return out;
   }
-
-  // ---- delivery state ------------------------------------------------------------------------
-
-  /** The remembered state; empty when there is none or it is not a regular file of ours. */
-  state(): State {
-    const file = readOwnFile(`${this.dir}/${STATE_NAME}`, STATE_MAX_BYTES);
-    if (!file.ok) return {};
-    try {
-      const parsed = v.safeParse(StateSchema, JSON.parse(file.text));
-      return parsed.success ? parsed.output : {};
-    } catch {
-      return {};
-    }
-  }
-
-  /** Until when the endpoint asked not to be contacted (a time still ahead), or null. */
-  retryAfterUntil(now = Date.now()): Date | null {
-    const until = this.state().retry_after_until;
-    if (!until) return null;
-    const at = new Date(until);
-    return at.getTime() > now ? at : null;
-  }
-
-  /** Remember a problem (and, for "wait", until when); best-effort: a full disk keeps the old state. */
-  recordProblem(problem: Omit<DeliveryProblem, "at">, retryAfterUntil?: Date): void {
-    const state = this.state();
-    const next: State = {
-      ...state,
-      last_problem: { ...problem, at: new Date().toISOString() },
-      ...(retryAfterUntil ? { retry_after_until: retryAfterUntil.toISOString() } : {}),
-    };
-    this.writeState(next);
-  }
-
-  /** A delivery went through: the last problem and any wait are over. */
-  clearProblem(): void {
-    const state = this.state();
-    if (!state.last_problem && !state.retry_after_until) return;
-    this.writeState({});
-  }
-
-  private writeState(state: State): void {
-    try {
-      this.ensure();
-      const tmp = this.area("tmp", `${STATE_NAME}.${process.pid}.${Math.random().toString(36).slice(2)}`);
-      writeAtomic(tmp, `${this.dir}/${STATE_NAME}`, `${JSON.stringify(state)}\n`);
-    } catch {
-      // best-effort: the queue itself is what matters
-    }
-  }
 }
 
-export interface OutboxReport {
-  /** Events not delivered yet (pending, and claimed by a flusher right now). */
-  queued: number;
-  oldestAgeSeconds: number | null;
-  lastProblem: DeliveryProblem | null;
-  retryAfterUntil: string | null;
-  /** Set when the outbox is refused (not private): why, and nothing else is read. */
-  refused?: string;
-}
-
-/** Milliseconds since the epoch in a UUIDv7 file name, or null for another name. */
-function uuidV7Time(name: string): number | null {
-  const match = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-/i.exec(name);
-  return match ? Number.parseInt(`${match[1]}${match[2]}`, 16) : null;
-}
-
-/**
- * What `telemetry status` shows about delivery, read without creating or following anything: a
- * missing outbox is empty, a refused one says why.
- */
-export function outboxReport(dir: string, now = Date.now()): OutboxReport {
-  const empty: OutboxReport = { queued: 0, oldestAgeSeconds: null, lastProblem: null, retryAfterUntil: null };
-  if (!dir) return { ...empty, refused: NO_PRIVATE_PLACE };
-  const top = dirProblem(dir);
-  if (top?.startsWith("cannot be examined (ENOENT)")) return empty;
-  if (top) return { ...empty, refused: refused(dir, top).message };
-  const names: string[] = [];
-  for (const area of ["pending", "claimed"] as const) {
-    const path = `${dir}/${area}`;
-    const problem = dirProblem(path);
-    if (problem?.startsWith("cannot be examined (ENOENT)")) continue;
-    if (problem) return { ...empty, refused: refused(path, problem).message };
-    names.push(...listSorted(path).filter((n) => n.includes(".json")));
-  }
-  let oldest: number | null = null;
-  for (const name of names) {
-    const at = uuidV7Time(name) ?? mtimeOf(`${dir}/pending/${name}`);
-    if (at !== null && (oldest === null || at < oldest)) oldest = at;
-  }
-  const outbox = new Outbox(dir);
-  const state = outbox.state();
-  const until = outbox.retryAfterUntil(now);
-  return {
-    queued: names.length,
-    oldestAgeSeconds: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
-    lastProblem: state.last_problem ?? null,
-    retryAfterUntil: until ? until.toISOString() : null,
-  };
-}
-
-function mtimeOf(path: string): number | null {
-  try {
-    return fs().lstatSync(path).mtimeMs;
-  } catch {
-    return null;
-  }
-}
-
-function listSorted(dir: string): string[] {
+/** Names in `dir`, sorted; none when it does not exist. */
+export function listSorted(dir: string): string[] {
   try {
     return fs().readdirSync(dir).sort();
   } catch (error) {
