@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { intOption, parseCli, runMain, UsageError } from "../lib/cli/args.ts";
 import { readSettings, resolveExecutionConsent } from "../lib/cli/context.ts";
 import { type Logger, printOut } from "../lib/cli/log.ts";
-import { correlate, newId } from "../lib/telemetry/correlation.ts";
+import { correlate, inheritId, newId } from "../lib/telemetry/correlation.ts";
 import { Emitter } from "../lib/telemetry/emitter.ts";
 import {
   COMMAND_RESULTS,
@@ -16,7 +16,6 @@ import {
 } from "../lib/telemetry/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
 import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/telemetry/propagation.ts";
-import { isOpaqueId } from "../lib/telemetry/settings.ts";
 
 const USAGE = `Usage:
   pk3s-emit <event-name> --command NAME --result started|success|failed|skipped
@@ -74,18 +73,15 @@ async function main(argv: string[], log: Logger): Promise<number> {
   // pk3s-emit is never a root: it never asks (unset and non-interactive means off).
   const consent = await resolveExecutionConsent(values.telemetry, settings, { log });
 
-  // The run this call speaks for: --run-id, else TELEMETRY_RUN_ID (when it is an opaque id).
+  // The run this call speaks for: --run-id, else TELEMETRY_RUN_ID (an opaque id as given, else
+  // one derived from it: docs/privacy-and-telemetry.md › Correlation ids).
   const optionRunId = values["run-id"]?.trim();
-  if (optionRunId !== undefined && !isOpaqueId(optionRunId)) {
-    throw new UsageError("--run-id must be an opaque id (letters, digits, ._:-; no host or address)");
+  if (optionRunId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(optionRunId)) {
+    throw new UsageError("--run-id must be 1-128 printable characters without spaces");
   }
-  const envRunId = process.env.TELEMETRY_RUN_ID?.trim();
-  if (!optionRunId && envRunId && !isOpaqueId(envRunId)) {
-    log.warn(
-      "TELEMETRY_RUN_ID must be an opaque id (letters, digits, ._:-; no host or address); it is ignored",
-    );
-  }
-  const callerRunId = optionRunId || (envRunId && isOpaqueId(envRunId) ? envRunId : undefined);
+  const callerRunId = optionRunId
+    ? inheritId(optionRunId, "--run-id", (warning) => log.warn(warning))
+    : (settings.runId ?? undefined);
 
   if (subject === "env") {
     const format = oneOf<EnvFormat>("format", values.format, ["shell", "dotenv", "json"]) ?? "shell";

@@ -102,13 +102,13 @@ describe("enabled, answering endpoint", () => {
     const env = baseEnv(dirs, {
       TELEMETRY_ENABLED: "true",
       TELEMETRY_ENDPOINT: receiver.url,
-      TELEMETRY_SESSION_ID: "sess-0001",
-      TELEMETRY_PARENT_RUN_ID: "cli-run-42",
+      TELEMETRY_SESSION_ID: "5e550000000a0001",
+      TELEMETRY_PARENT_RUN_ID: "c11a000000000042",
     });
-    const first = await run("emit", STARTED, { ...env, TELEMETRY_RUN_ID: "run-from-env" });
-    const second = await run("emit", [...COMPLETED, "--run-id", "run-from-flag"], {
+    const first = await run("emit", STARTED, { ...env, TELEMETRY_RUN_ID: "e0e0000000000001" });
+    const second = await run("emit", [...COMPLETED, "--run-id", "f1a9000000000001"], {
       ...env,
-      TELEMETRY_RUN_ID: "run-from-env",
+      TELEMETRY_RUN_ID: "e0e0000000000001",
     });
     const third = await run("emit", STARTED, env);
     for (const result of [first, second, third]) {
@@ -122,13 +122,13 @@ describe("enabled, answering endpoint", () => {
     const events = receiver.requests.map((r) => parseEvent(r.body));
     const byRun = new Map(events.map((e) => [e.run_id, e]));
 
-    const started = byRun.get("run-from-env");
+    const started = byRun.get("e0e0000000000001");
     expect(started).toMatchObject({
       schema_version: "1",
       event_family: "usage",
       event_name: "infra.command.started",
-      session_id: "sess-0001",
-      parent_run_id: "cli-run-42",
+      session_id: "5e550000000a0001",
+      parent_run_id: "c11a000000000042",
       component: "infra",
       command: { name: "run-scenario", scenario: null, level: null, result: "started" },
       client: { repository: "productive-k3s-infra", telemetry_enabled: true },
@@ -137,11 +137,11 @@ describe("enabled, answering endpoint", () => {
     expect(started?.command.duration_ms).toBeUndefined();
     expect(started?.sent_at).toMatch(/Z$/);
 
-    const completed = byRun.get("run-from-flag");
+    const completed = byRun.get("f1a9000000000001");
     expect(completed).toMatchObject({
       event_name: "infra.command.completed",
-      session_id: "sess-0001",
-      parent_run_id: "cli-run-42",
+      session_id: "5e550000000a0001",
+      parent_run_id: "c11a000000000042",
       command: {
         name: "run-scenario",
         scenario: "onprem-basic",
@@ -428,23 +428,36 @@ describe("no connection without a delivery", () => {
 });
 
 describe("run ids that look like hosts or addresses", () => {
-  test("an invalid TELEMETRY_RUN_ID warns once and a fresh id is used", async () => {
+  test("a TELEMETRY_RUN_ID naming a host warns once and a stable derived id is used", async () => {
     const dirs = scope.dirs();
     const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true", TELEMETRY_RUN_ID: "node-a.corp.example.com" });
-    const result = await run("emit", [...STARTED, "--dry-run"], env);
-    expect(result.code).toBe(0);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toContain("TELEMETRY_RUN_ID");
-    const event = parseEvent(result.stdout.trimEnd().split("\n").at(-1) ?? "");
-    expect(event.run_id).not.toContain("corp");
-    expect(result.stdout).not.toContain("node-a.corp.example.com");
+    const runIds: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const result = await run("emit", [...STARTED, "--dry-run"], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toContain("TELEMETRY_RUN_ID");
+      expect(result.stderr).not.toContain("corp");
+      const event = parseEvent(result.stdout.trimEnd().split("\n").at(-1) ?? "");
+      expect(result.stdout).not.toContain("node-a.corp.example.com");
+      runIds.push(event.run_id);
+    }
+    expect(runIds[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8/);
+    expect(runIds[1]).toBe(runIds[0] as string);
   });
-  test("an invalid --run-id is a usage error", async () => {
+  test("a --run-id that is an address is replaced by the same derived id, with a warning", async () => {
     const dirs = scope.dirs();
     const env = baseEnv(dirs, { TELEMETRY_ENABLED: "true" });
-    const result = await run("emit", [...STARTED, "--run-id", "10.20.30.40"], env);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("--run-id");
+    const flagged = await run("emit", [...STARTED, "--dry-run", "--run-id", "10.20.30.40"], env);
+    const inherited = await run("emit", [...STARTED, "--dry-run"], {
+      ...env,
+      TELEMETRY_RUN_ID: "10.20.30.40",
+    });
+    expect(flagged.code).toBe(0);
+    expect(flagged.stderr).toContain("--run-id");
+    expect(flagged.stdout + flagged.stderr).not.toContain("10.20.30.40");
+    const last = (r: { stdout: string }) => parseEvent(r.stdout.trimEnd().split("\n").at(-1) ?? "").run_id;
+    expect(last(flagged)).toBe(last(inherited));
   });
 });
 
@@ -457,9 +470,9 @@ describe("pk3s-emit env", () => {
       TELEMETRY_BEARER_TOKEN: TOKEN,
       TELEMETRY_USER_AGENT: UA,
       TELEMETRY_MAX_RETRIES: "4",
-      TELEMETRY_SESSION_ID: "sess-env-9",
-      TELEMETRY_RUN_ID: "run-of-this-execution",
-      TELEMETRY_PARENT_RUN_ID: "cli-parent-1",
+      TELEMETRY_SESSION_ID: "5e55e00000000009",
+      TELEMETRY_RUN_ID: "20261201-202837-4242-1",
+      TELEMETRY_PARENT_RUN_ID: "c11a9a2e00000001",
       TELEMETRY_OUTBOX_DIR: "test-artifacts/../nonexistent-relative-outbox",
     });
   }
@@ -473,7 +486,7 @@ describe("pk3s-emit env", () => {
       TELEMETRY_REQUEST_TIMEOUT_SECONDS: "10",
       TELEMETRY_OUTBOX_DIR: resolve(REPO, "nonexistent-relative-outbox"),
       TELEMETRY_USER_AGENT: UA,
-      TELEMETRY_SESSION_ID: "sess-env-9",
+      TELEMETRY_SESSION_ID: "5e55e00000000009",
       TELEMETRY_RUN_ID: "",
       TELEMETRY_COMPONENT: "infra",
     };
@@ -483,7 +496,7 @@ describe("pk3s-emit env", () => {
   function checkSet(set: Record<string, string>, withToken: boolean) {
     // The remote Core's parent is the run that forwards the context: TELEMETRY_RUN_ID here.
     const parent = set.TELEMETRY_PARENT_RUN_ID ?? "";
-    expect(parent).toBe("run-of-this-execution");
+    expect(parent).toBe("20261201-202837-4242-1");
     const { TELEMETRY_PARENT_RUN_ID: _p, TELEMETRY_BEARER_TOKEN: token, ...rest } = set;
     expect(rest).toEqual(expected());
     if (withToken) expect(token).toBe(TOKEN);
@@ -506,11 +519,11 @@ describe("pk3s-emit env", () => {
     const dirs = scope.dirs();
     const env = { ...envFor(dirs), TELEMETRY_RUN_ID: "" };
     const set = JSON.parse((await run("emit", ["env", "--format", "json"], env)).stdout);
-    expect(set.TELEMETRY_PARENT_RUN_ID).toBe("cli-parent-1");
+    expect(set.TELEMETRY_PARENT_RUN_ID).toBe("c11a9a2e00000001");
     const flagged = JSON.parse(
-      (await run("emit", ["env", "--format", "json", "--run-id", "r-7"], env)).stdout,
+      (await run("emit", ["env", "--format", "json", "--run-id", "7777777777777777"], env)).stdout,
     );
-    expect(flagged.TELEMETRY_PARENT_RUN_ID).toBe("r-7");
+    expect(flagged.TELEMETRY_PARENT_RUN_ID).toBe("7777777777777777");
   });
 
   test("--format json --include-token adds the token (and only then)", async () => {

@@ -25,6 +25,7 @@ describe("parseSettings: defaults in the README › Consent, correlation, delive
       userAgent: DEFAULT_USER_AGENT,
       sessionId: null,
       parentRunId: null,
+      runId: null,
       debug: false,
       outboxDir: "/home/canary-user-x9/.local/state/pk3s-infra-telemetry/outbox",
     });
@@ -136,18 +137,24 @@ describe("parseSettings: endpoint", () => {
 });
 
 describe("parseSettings: ids and typos", () => {
-  test("session and parent ids are inherited when well-formed", () => {
-    const { settings } = parseSettings({ TELEMETRY_SESSION_ID: "s-1", TELEMETRY_PARENT_RUN_ID: "cli.run:7" });
-    expect(settings.sessionId).toBe("s-1");
-    expect(settings.parentRunId).toBe("cli.run:7");
+  test("session and parent ids are inherited when opaque", () => {
+    const { settings, warnings } = parseSettings({
+      TELEMETRY_SESSION_ID: "9f3a61c0d2e4b875",
+      TELEMETRY_PARENT_RUN_ID: "20261201-202837-4242-17731",
+    });
+    expect(settings.sessionId).toBe("9f3a61c0d2e4b875");
+    expect(settings.parentRunId).toBe("20261201-202837-4242-17731");
+    expect(warnings).toEqual([]);
   });
-  test("malformed ids are dropped with a warning", () => {
+  test("malformed ids are replaced by derived ones, with one warning each", () => {
     const { settings, warnings } = parseSettings({
       TELEMETRY_SESSION_ID: "a b;rm -rf",
       TELEMETRY_PARENT_RUN_ID: "../x",
     });
-    expect(settings.sessionId).toBeNull();
-    expect(settings.parentRunId).toBeNull();
+    expect(settings.sessionId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(settings.parentRunId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8/);
     expect(warnings).toHaveLength(2);
   });
   test("a misspelt variable gets a did-you-mean", () => {
@@ -178,10 +185,12 @@ describe("parseSettings: ids and typos", () => {
 });
 
 describe("parseSettings: inherited ids must be opaque", () => {
-  test.each(["node-a.corp.example.com", "10.20.30.40", "123456789012"])("%p is refused", (raw) => {
+  test.each(["node-a.corp.example.com", "10.20.30.40", "123456789012"])("%p is replaced", (raw) => {
     const { settings, warnings } = parseSettings({ TELEMETRY_SESSION_ID: raw });
-    expect(settings.sessionId).toBeNull();
+    expect(settings.sessionId).not.toBe(raw);
+    expect(settings.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(warnings[0]).toContain("TELEMETRY_SESSION_ID");
+    expect(warnings[0]).not.toContain(raw);
   });
   test("a UUID is an opaque id and kept", () => {
     const id = "01a21555-5cb1-75a1-96f7-7f23e522533a";

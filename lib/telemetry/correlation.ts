@@ -1,5 +1,27 @@
-// Correlation: session_id / run_id / parent_run_id in the README › Consent, correlation, delivery. The run id is always new for
-// this execution; the session is inherited when the chain already has one.
+// Correlation: session_id / run_id / parent_run_id (docs/privacy-and-telemetry.md › Correlation
+// ids). The run id is always new for this execution; the session is inherited when the chain
+// already has one. An inherited id (TELEMETRY_SESSION_ID, TELEMETRY_PARENT_RUN_ID,
+// TELEMETRY_RUN_ID, --run-id) is used as given only when it is opaque; anything else is replaced
+// by an id derived from it (inheritId), which is also what children receive.
+//
+// Opaque shapes: a UUID of a random or time-ordered version (4, 7, 8 — our own ids are UUIDv7,
+// derived ids UUIDv8; versions 1, 2 and 6 carry a MAC address and are derived), plain hex of 16
+// to 128 digits (productive-k3s-cli and the bash tools use 16), or digit groups joined by "-" or
+// "_" (core's <yyyymmdd-hhmmss>-<pid>-<random>) that are not an address written with dashes and
+// hold no 12-digit group (an account id). A hex or digit id must also not contain one of this
+// machine's own identifiers (its MAC or address in any form the guard knows).
+//
+// Derived ids: HMAC-SHA-256 of the value, keyed with this machine's random machine id
+// (/etc/machine-id, else the boot id), cut to a UUIDv8. Keyed, because most raw values are
+// guessable (a host name, i-0abc…): a plain hash of "lab" is found by trying names. The key
+// never leaves the machine, so nobody who reads artifacts or events can test guesses; on this
+// machine the same value always gives the same id, so separate commands of one chain (each
+// pk3s-emit of a calling script) still agree, and children receive the derived id itself.
+// Without a machine id (not Linux), the key is random per process: the chain still holds
+// through what children inherit, only separate invocations no longer agree.
+import { guardValue } from "../privacy/guard.ts";
+import { identifiersFor } from "../privacy/names.ts";
+import { fs } from "../util/builtins.ts";
 import type { Settings } from "./settings.ts";
 
 export interface Correlation {
@@ -19,4 +41,88 @@ export function correlate(settings: Pick<Settings, "sessionId" | "parentRunId">)
     runId: newId(),
     parentRunId: settings.parentRunId,
   };
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const HEX_RE = /^[0-9a-f]{16,128}$/i;
+const DIGIT_GROUPS_RE = /^\d{1,20}(?:[-_]\d{1,20}){1,7}$/;
+const RANDOM_UUID_VERSIONS = new Set(["4", "7", "8"]);
+
+/** The opaque shapes of the header comment (shape only; see isOpaqueId for the machine check). */
+export function hasOpaqueShape(value: string): boolean {
+  const uuid = UUID_RE.exec(value);
+  if (uuid) return RANDOM_UUID_VERSIONS.has(uuid[1] ?? "");
+  if (HEX_RE.test(value)) return true;
+  if (!DIGIT_GROUPS_RE.test(value)) return false;
+  const groups = value.split(/[-_]/);
+  if (groups.some((g) => g.length === 12)) return false; // an account id
+  const dashedAddress = groups.length === 4 && groups.every((g) => g.length <= 3 && Number(g) <= 255);
+  return !dashedAddress;
+}
+
+/** Opaque: the shape, and (hex and digit ids) none of this machine's identifiers inside. */
+export function isOpaqueId(value: string): boolean {
+  if (!hasOpaqueShape(value)) return false;
+  if (UUID_RE.test(value)) return true;
+  return guardValue(value, identifiersFor([value])).hits === 0;
+}
+
+/** The one warning for an inherited id that is not opaque; the value itself is never shown. */
+export function derivedIdWarning(source: string): string {
+  return `${source} is not an opaque id (a UUID, 16+ hex digits, or digits joined by - or _); an opaque id derived from it is used instead, and children receive that`;
+}
+
+/**
+ * The id to use for an inherited value: the value itself when opaque, else a derived id (and
+ * `warn` is called once with derivedIdWarning(source)).
+ */
+export function inheritId(raw: string, source: string, warn: (message: string) => void): string {
+  const value = raw.trim();
+  if (isOpaqueId(value)) return value;
+  warn(derivedIdWarning(source));
+  return deriveId(value);
+}
+
+let key: string | undefined;
+
+/** The derivation key (see the header comment): this machine's machine id, read once. */
+function derivationKey(): string {
+  key ??= readMachineId() ?? `process:${crypto.randomUUID()}`;
+  return key;
+}
+
+const MACHINE_ID_FILES = ["/etc/machine-id", "/proc/sys/kernel/random/boot_id"];
+const MACHINE_ID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/;
+
+/** A root-owned regular file's short content, read without following a symlink; else null. */
+function readMachineId(): string | null {
+  const node = fs();
+  for (const file of MACHINE_ID_FILES) {
+    let fd: number | undefined;
+    try {
+      fd = node.openSync(file, node.constants.O_RDONLY | node.constants.O_NOFOLLOW);
+      const stat = node.fstatSync(fd);
+      if (!stat.isFile() || stat.uid !== 0) continue;
+      const buffer = Buffer.alloc(64);
+      const n = node.readSync(fd, buffer, 0, buffer.length, 0);
+      const text = buffer.subarray(0, n).toString("latin1").trim();
+      if (MACHINE_ID_RE.test(text)) return `machine:${text}`;
+    } catch {
+      // missing or unreadable: try the next one
+    } finally {
+      if (fd !== undefined) node.closeSync(fd);
+    }
+  }
+  return null;
+}
+
+/** A UUIDv8 from HMAC-SHA-256(machine key, value): stable on this machine, opaque elsewhere. */
+export function deriveId(value: string): string {
+  const hmac = new Bun.CryptoHasher("sha256", derivationKey());
+  hmac.update(`pk3s-infra-telemetry correlation id\u0000${value}`);
+  const bytes = hmac.digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80; // version 8
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -10,6 +10,7 @@ import { identifiersFor } from "../privacy/names.ts";
 import { sanitize } from "../privacy/sanitize.ts";
 import { parseBool } from "../util/bool.ts";
 import { fs, path } from "../util/builtins.ts";
+import { inheritId } from "./correlation.ts";
 import { TOKEN_UNFIT, tokenFitsHeader } from "./request.ts";
 
 export const DEFAULT_ENDPOINT = "https://telemetry.productive-k3s.io/telemetry";
@@ -39,10 +40,12 @@ export const LOCAL_VARIABLES = ["TELEMETRY_DEBUG"] as const;
 
 const KNOWN = new Set<string>([...PROPAGATED_VARIABLES, ...LOCAL_VARIABLES]);
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-// A header value: printable ASCII, no separators that could smuggle a second header.
-const HEADER_TOKEN = /^[\x21-\x7e]{1,128}$/;
+// The marker: a short token. The user agent: RFC 9110 product tokens ("name/version"), each
+// optionally followed by a (comment); at most 200 printable ASCII characters in all.
+const MARKER = /^[A-Za-z0-9._-]{1,64}$/;
 const USER_AGENT = /^[\x20-\x7e]{1,200}$/;
+const UA_PRODUCT = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?$/;
+const UA_PART = /\([^()]*\)|[^\s()]+/g;
 
 const wholeNumber = (min: number, max: number) =>
   v.pipe(
@@ -85,6 +88,8 @@ export const settingsSchema = () =>
     userAgent: v.string(),
     sessionId: v.nullable(v.string()),
     parentRunId: v.nullable(v.string()),
+    /** TELEMETRY_RUN_ID: the caller's run (pk3s-emit speaks for it); runs make their own. */
+    runId: v.nullable(v.string()),
     debug: v.boolean(),
   });
 export type Settings = v.InferOutput<ReturnType<typeof settingsSchema>>;
@@ -166,44 +171,54 @@ function parseEndpoint(env: Env, warnings: string[]): string | null {
   return null;
 }
 
-const TEXT_FIELDS = {
-  marker: {
-    name: "TELEMETRY_MARKER",
-    schema: () => v.pipe(v.string(), v.trim(), v.regex(HEADER_TOKEN)),
-    fallback: DEFAULT_MARKER,
-    expects: "1-128 printable ASCII characters without spaces",
-  },
-  userAgent: {
-    name: "TELEMETRY_USER_AGENT",
-    schema: () => v.pipe(v.string(), v.trim(), v.regex(USER_AGENT)),
-    fallback: DEFAULT_USER_AGENT,
-    expects: "1-200 printable ASCII characters",
-  },
-} satisfies Record<string, Field<string>>;
-
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * An id we may record: 1-128 of [A-Za-z0-9._:-], nothing the sanitiser would take for a host,
- * address or account (it may only have recognised UUIDs in it), and none of this machine's own
- * identifiers (a session id "mybox-42" on host mybox). UUIDs — our ids and the CLI's — are
- * opaque as they are.
- */
-export function isOpaqueId(value: string): boolean {
-  if (!ID_PATTERN.test(value)) return false;
-  if (UUID_SHAPE.test(value)) return true;
-  return !/<(?!id>)[a-z-]+>/.test(sanitize(value)) && guardValue(value, identifiersFor([value])).hits === 0;
+/** Does `value` pass the sanitiser unchanged and name nothing of this machine? */
+function isClean(value: string): boolean {
+  return sanitize(value) === value && guardValue(value, identifiersFor([value])).hits === 0;
 }
 
-function parseId(env: Env, name: PropagatedVariable, warnings: string[], instead: string): string | null {
+/** TELEMETRY_MARKER: a short token that identifies nothing, else the default with a warning. */
+function parseMarker(env: Env, warnings: string[]): string {
+  const value = env.TELEMETRY_MARKER?.trim();
+  if (!value || value === DEFAULT_MARKER) return DEFAULT_MARKER;
+  if (MARKER.test(value) && isClean(value)) return value;
+  warnings.push(
+    `TELEMETRY_MARKER must be a short token (1-64 letters, digits or ._-) naming no host, user, address or account; using the default "${DEFAULT_MARKER}"`,
+  );
+  return DEFAULT_MARKER;
+}
+
+/**
+ * TELEMETRY_USER_AGENT: product tokens ("name/version"), each of which must identify nothing;
+ * a (comment) is kept only when it passes the sanitiser and the guard unchanged, else dropped.
+ * Anything else: the default with a warning.
+ */
+function parseUserAgent(env: Env, warnings: string[]): string {
+  const value = env.TELEMETRY_USER_AGENT?.trim();
+  if (!value || value === DEFAULT_USER_AGENT) return DEFAULT_USER_AGENT;
+  const parts = USER_AGENT.test(value) ? (value.match(UA_PART) ?? []) : [];
+  const kept: string[] = [];
+  let products = 0;
+  let valid = parts.length > 0 && value.replace(UA_PART, "").trim() === "";
+  for (const part of valid ? parts : []) {
+    if (part.startsWith("(")) {
+      if (products > 0 && isClean(part)) kept.push(part);
+    } else if (UA_PRODUCT.test(part) && isClean(part)) {
+      products++;
+      kept.push(part);
+    } else valid = false;
+  }
+  if (valid && products > 0) return kept.join(" ");
+  warnings.push(
+    `TELEMETRY_USER_AGENT must be product/version tokens naming no host, user, address or account; using the default "${DEFAULT_USER_AGENT}"`,
+  );
+  return DEFAULT_USER_AGENT;
+}
+
+/** An inherited correlation id (an opaque one as given, else derived); null when unset. */
+function parseId(env: Env, name: PropagatedVariable, warnings: string[]): string | null {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return null;
-  const value = raw.trim();
-  if (isOpaqueId(value)) return value;
-  warnings.push(
-    `${name} must be an opaque id (1-128 letters, digits or ._:- characters, naming no host, user, address or account); ${instead}`,
-  );
-  return null;
+  return inheritId(raw, name, (warning) => warnings.push(warning));
 }
 
 /**
@@ -302,15 +317,16 @@ export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsRe
   const settings: Settings = {
     enabledRaw: env.TELEMETRY_ENABLED,
     endpoint: parseEndpoint(env, warnings),
-    marker: parseField(env, TEXT_FIELDS.marker, warnings),
+    marker: parseMarker(env, warnings),
     token: token ? token : null,
     maxRetries: parseField(env, NUMBER_FIELDS.maxRetries, warnings),
     connectTimeoutSeconds: parseField(env, NUMBER_FIELDS.connectTimeoutSeconds, warnings),
     requestTimeoutSeconds: parseField(env, NUMBER_FIELDS.requestTimeoutSeconds, warnings),
     outboxDir: outboxRaw ? absolutePath(cwd, outboxRaw) : defaultOutboxDir(env),
-    userAgent: parseField(env, TEXT_FIELDS.userAgent, warnings),
-    sessionId: parseId(env, "TELEMETRY_SESSION_ID", warnings, "a new session is started"),
-    parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings, "no parent run is recorded"),
+    userAgent: parseUserAgent(env, warnings),
+    sessionId: parseId(env, "TELEMETRY_SESSION_ID", warnings),
+    parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings),
+    runId: parseId(env, "TELEMETRY_RUN_ID", warnings),
     debug: parseDebug(env.TELEMETRY_DEBUG, warnings),
   };
   if (settings.token && !tokenFitsHeader(settings.token)) warnings.push(TOKEN_UNFIT);
