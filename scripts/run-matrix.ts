@@ -68,7 +68,7 @@ function specsFor(level: TestLevel, names: string[], scenariosDir: string | unde
       return { name, level, dir: resolved.dir, definition: resolved.definition, target, makeArgs: [] };
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      return { name, level, dir: null, definition: null, target, makeArgs: [], problem: error.message };
+      return { name, level, dir: null, definition: null, target, makeArgs: [], problem: error.recordable };
     }
   });
 }

@@ -271,7 +271,76 @@ export const PUBLIC_NAMES: ReadonlySet<string> = new Set([
   "asp.net",
   "ado.net",
   "vb.net",
+  "kubernetes.default",
+  "kubernetes.default.svc",
+  "kubernetes.default.svc.cluster.local",
+  "kubernetes.github.io",
+  "prometheus-community.github.io",
+  "charts.bitnami.com",
+  "get.helm.sh",
 ]);
+
+/**
+ * Public projects' domains whose every sub-domain is public too: Kubernetes API groups and label
+ * prefixes (node-role.kubernetes.io, certificates.cert-manager.io, helm.cattle.io) and the chart,
+ * image and package hosts a version-mismatch message names (charts.jetstack.io, dl.k8s.io).
+ * Not github.io or amazonaws.com: their sub-domains name people and buckets.
+ */
+export const PUBLIC_APEXES: readonly string[] = [
+  "kubernetes.io",
+  "k8s.io",
+  "x-k8s.io",
+  "k3s.io",
+  "cert-manager.io",
+  "cattle.io",
+  "rancher.io",
+  "rancher.com",
+  "longhorn.io",
+  "jetstack.io",
+  "traefik.io",
+  "containo.us",
+  "helm.sh",
+  "docker.io",
+  "docker.com",
+  "ghcr.io",
+  "quay.io",
+  "gcr.io",
+  "coreos.com",
+  "metallb.io",
+  "cilium.io",
+  "projectcalico.org",
+  "tigera.io",
+  "istio.io",
+  "ubuntu.com",
+  "canonical.com",
+  "debian.org",
+  "hashicorp.com",
+  "opentofu.org",
+  "productive-k3s.io",
+  "bitnami.com",
+  "npmjs.org",
+  "npmjs.com",
+  "pypi.org",
+  "golang.org",
+  "go.dev",
+  "nodejs.org",
+  "bun.sh",
+  "githubusercontent.com",
+  "multipass.run",
+  "snapcraft.io",
+  "opencontainers.org",
+  "containerd.io",
+  "flannel.io",
+];
+
+/** A public name, or a sub-domain of a public apex. */
+export function isPublicName(lowerName: string): boolean {
+  if (PUBLIC_NAMES.has(lowerName)) return true;
+  for (const apex of PUBLIC_APEXES) {
+    if (lowerName === apex || lowerName.endsWith(`.${apex}`)) return true;
+  }
+  return false;
+}
 
 /** Words after "running as", "for user" … that are English, not a user name. */
 const NOT_A_NAME: ReadonlySet<string> = new Set([
@@ -633,14 +702,25 @@ const SUBJECT_RE = new RegExp(
   "gi",
 );
 const SUBJECT_NOUNS: ReadonlySet<string> = new Set(
-  "count pool group groups name names list port ports status state type key keys data input output agent agents server role roles label labels selector ready image size version config configuration token password account home directory id ids".split(
+  "count pool group groups name names list port ports status state type key keys data input output agent agents server role roles label labels selector ready image size version config configuration token password account home directory id ids session sessions approval permission permissions quota namespace context settings profile access policy request requests limit limits credentials cert certificate mapping interface process service pod pods network disk memory cpu check join registration provisioning bootstrap upgrade drain mode template".split(
     " ",
   ),
 );
+/** Endings of English nouns and adjectives (approval, provisioning, readiness …), not names. */
+const WORD_ENDING_RE =
+  /(?:tion|sion|ment|ness|ity|ance|ence|ing|ship|ure|age|able|ible|ive|ful|less|ous|ed|al)$/i;
+/** A token with a digit, "-", "_" or "." inside: shaped like a host name, not a word. */
+const IDENTIFIER_SHAPED_RE = /[0-9_.-]/;
 function replaceSubject(match: string, ...rest: unknown[]): string {
   const [word, quote, value] = rest as [string, string, string];
-  if (!nameOk(value) || SUBJECT_NOUNS.has(value.toLowerCase())) return match;
-  return `${word} ${quote}${word.toLowerCase() === "user" ? "<user>" : "<host>"}${quote}`;
+  const lower = value.toLowerCase();
+  if (!nameOk(value) || SUBJECT_NOUNS.has(lower) || WORD_ENDING_RE.test(lower)) return match;
+  const isUser = word.toLowerCase() === "user";
+  // "server certificate has expired", "node ready failed": a plain word after a machine noun is
+  // English; only a quoted or identifier-shaped one names a machine (this machine's own names
+  // are the guard's).
+  if (!isUser && quote === "" && !IDENTIFIER_SHAPED_RE.test(value)) return match;
+  return `${word} ${quote}${isUser ? "<user>" : "<host>"}${quote}`;
 }
 
 /** AWS resource ids: i-0abc…, vpc-…, subnet-…, sg-…, vol-…, ami-…, snap-… (8 or 17 hex). */
@@ -654,7 +734,7 @@ function nameOk(name: string): boolean {
 function kvReplacer(placeholder: string): Replacer {
   return (match, ...rest) => {
     const [key, sep, quote, value] = rest as [string, string, string, string];
-    if (!nameOk(value) || PUBLIC_NAMES.has(value.toLowerCase())) return match;
+    if (!nameOk(value) || isPublicName(value.toLowerCase())) return match;
     return `${key}${sep}${quote}${placeholder}`;
   };
 }
@@ -684,7 +764,7 @@ export function isHostName(token: string): boolean {
   const first = labels[0] ?? "";
   const second = labels[1] ?? "";
   if (/^v?\d+$/i.test(first) && /^\d/.test(second)) return false; // a version
-  if (PUBLIC_NAMES.has(token.toLowerCase())) return false;
+  if (isPublicName(token.toLowerCase())) return false;
   const lower = labels.map((l) => l.toLowerCase());
   const last = lower[lower.length - 1] ?? "";
   const extensionInside = lower.slice(1, -1).some((l) => FILE_EXTENSIONS.has(l));
@@ -749,8 +829,260 @@ export function isHighEntropy(run: string): boolean {
   return run.split(/[-_.+/=]+/).some(randomLooking);
 }
 
+/** "run 123456789012", "build #123456789012": a CI run number in its place, not an account. */
+const RUN_NUMBER_BEFORE_RE = /(?:\brun(?:[ _-]?(?:id|number))?|\bbuild|\bjob|\bpipeline|#)\s*[:=#]?\s*$/i;
+function replaceAccount(match: string, ...rest: unknown[]): string {
+  const { offset, input } = callbackTail(rest);
+  if (/^\d{12}$/.test(match) && RUN_NUMBER_BEFORE_RE.test(input.slice(Math.max(0, offset - 16), offset))) {
+    return match;
+  }
+  return "<account-id>";
+}
+
 function replaceBlob(match: string): string {
   return isHighEntropy(match) ? "<secret>" : match;
+}
+
+// -- addresses inside names, in hex, MACs without separators -------------------------------------
+
+/** A dotted quad written with "-" or "_", alone or inside a name: k3s-node-10-0-0-12. */
+const DASHED_IPV4_RE =
+  /(?<![0-9]|[0-9][-_])(\d{1,3})([-_])(\d{1,3})\2(\d{1,3})\2(\d{1,3})(?![0-9]|[-_][0-9])/g;
+function replaceDashedIPv4(match: string, ...rest: unknown[]): string {
+  const [a, , b, c, d] = rest as string[];
+  return [a, b, c, d].every((n) => Number(n) <= 255) ? "<ip>" : match;
+}
+
+/** 8 hex digits (optionally 0x…) that spell a private, link-local or shared address. */
+const HEX_IPV4_RE = /(?<![\w.-])(?:0x)?([0-9A-Fa-f]{8})(?![\w-]|\.\w)/g;
+function replaceHexIPv4(match: string, hex: string): string {
+  const n = Number.parseInt(hex, 16);
+  const a = n >>> 24;
+  const b = (n >>> 16) & 0xff;
+  const isPrivate =
+    a === 10 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b <= 127);
+  return isPrivate ? "<ip>" : match;
+}
+
+/** A MAC written without separators, where a MAC is named: "ether 0242ac110002". */
+const MAC_BARE_RE =
+  /\b(mac|ether|hwaddr|lladdr|bssid|mac[_-]?addr(?:ess)?|hw[_ ]?addr(?:ess)?|link\/ether)(\s*[:=]?\s*)(?:0x)?[0-9A-Fa-f]{12}(?![0-9A-Fa-f])/gi;
+
+// -- disguised forms ------------------------------------------------------------------------------
+
+/** A relative path into a home directory: ../../home/alice/x, ./Users/bob/y, home/alice/.ssh. */
+const RELATIVE_HOME_RE =
+  /(?<![^\s"'(=:])(?:(?:\.\.?[\\/]+)+[^\s"'<>|;,()]*|(?:home|Users)[\\/]+[A-Za-z_][^\s"'<>|;,()]*)/g;
+const INTO_HOME_RE = /(?:^|[\\/])(?:home|Users)[\\/]+[A-Za-z_]/;
+function replaceRelativeHome(match: string): string {
+  return INTO_HOME_RE.test(match) ? keepTrailing(match, "<path>") : match;
+}
+
+/** DOMAIN\user (an upper-case NetBIOS domain). */
+const DOMAIN_USER_RE = /(?<![\w\\])([A-Z][A-Z0-9-]{1,14})\\([A-Za-z][\w.$-]{0,63})(?![\w\\])/g;
+
+/** uid=1000(alice) gid=1000(alice) groups=1000(alice),27(sudo): the names in parentheses. */
+const ID_OUTPUT_RE = /\b(?:uid|gid|euid|egid|groups)=[\w(),.$-]*/g;
+function replaceIdOutput(match: string): string {
+  return match.replace(/(\d+)\([^()\s]+\)/g, "$1(<user>)");
+}
+
+/** A base64 run that decodes to user:password or to something the rules would replace. */
+const BASE64_RE = /(?<![\w+/=-])[A-Za-z0-9+/]{8,}={0,2}(?![\w+/=-])/g;
+function replaceBase64(match: string): string {
+  if (match.length % 4 !== 0 || !/[A-Z]/.test(match) || !/[a-z0-9]/.test(match)) return match;
+  let decoded: string;
+  try {
+    decoded = atob(match);
+  } catch {
+    return match;
+  }
+  if (!/^[\x20-\x7e]{4,}$/.test(decoded)) return match;
+  if (/^[^\s:]+:[^\s]+$/.test(decoded)) return "<secret>";
+  return replaceAll(decoded) !== decoded ? "<secret>" : match;
+}
+
+// -- host names where only a host can stand ---------------------------------------------------------
+
+const HOST_VALUE = String.raw`[A-Za-z0-9_](?:[\w.-]*[A-Za-z0-9_])?`;
+/** "Could not resolve hostname X", "lookup X on …", "unknown host X", "ssh-keygen -R X". */
+const RESOLVE_RE = new RegExp(
+  String.raw`\b((?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+resolve(?:\s+host(?:name)?)?:?|unknown\s+host:?|no\s+such\s+host:?|lookup|-R)\s+(["']?)(${HOST_VALUE})\2`,
+  "gi",
+);
+function replaceHostWord(match: string, ...rest: unknown[]): string {
+  const [lead, quote, value] = rest as [string, string, string];
+  const lower = value.toLowerCase();
+  if (!nameOk(value) || isPublicName(lower) || GENERIC_HOSTS.has(lower) || value.startsWith("<"))
+    return match;
+  return `${lead} ${quote}<host>${quote}`;
+}
+const GENERIC_HOSTS: ReadonlySet<string> = new Set(["localhost", "host", "hostname", "server", "the", "any"]);
+
+/** name:port for the ports of ssh, the Kubernetes API, k3s, etcd, the kubelet, HTTP, DNS … */
+const HOST_PORT_RE =
+  /(?<![\w.:/@<>-])([A-Za-z][\w-]*)(:(?:22|2222|6443|443|80|8080|8443|9345|10250|2379|2380|5000|5432|3306|6379|3128|53|179|4789|8472|51820))(?!\d|\.\d)/g;
+const NOT_HOSTS_BEFORE_PORT: ReadonlySet<string> = new Set([
+  "localhost",
+  "tcp",
+  "udp",
+  "port",
+  "ports",
+  "http",
+  "https",
+  "ssh",
+  "dns",
+  "any",
+  "all",
+  "host",
+  "hostport",
+  "containerport",
+  "targetport",
+  "nodeport",
+]);
+function replaceHostPort(match: string, name: string, port: string): string {
+  return NOT_HOSTS_BEFORE_PORT.has(name.toLowerCase()) ? match : `<host>${port}`;
+}
+
+/** "could not reach X (jump-03)": an identifier-shaped name in parentheses after reach/connect. */
+const REACH_PAREN_RE =
+  /\b((?:reach|reaching|reachable|unreachable|connect(?:ing)?\s+to|contact(?:ing)?)\b[^()]{0,60}?)\(([A-Za-z0-9_][\w.-]*)\)/gi;
+function replaceReachParen(match: string, lead: string, value: string): string {
+  return IDENTIFIER_SHAPED_RE.test(value) &&
+    !VERSION_LIKE_RE.test(value) &&
+    !isPublicName(value.toLowerCase())
+    ? `${lead}(<host>)`
+    : match;
+}
+
+/** Host lists of ssh's known_hosts warnings: Permanently added 'a,b', authenticity of host 'x'. */
+const KNOWN_HOSTS_RE =
+  /\b(permanently\s+added|authenticity\s+of\s+host|host\s+key\s+for|key\s+for\s+host|key\s+for\s+the\s+ip\s+address)(\s+)'([^']+)'/gi;
+const SSH_KEYGEN_R_RE = new RegExp(String.raw`(\bssh-keygen\b[^|;&]*?\s-R)\s+(["']?)(${HOST_VALUE})\2`, "gi");
+const HOST_KEY_CHANGED_RE = new RegExp(
+  String.raw`\b(host\s+key\s+for)\s+(${HOST_VALUE})(?=\s+has\s+changed)`,
+  "gi",
+);
+
+/** x509: "certificate is valid for A, B, not C". */
+const X509_RE = /\b(valid\s+for\s+)((?:[^\s,]+,\s+)*[^\s,]+)(,?\s+not\s+)([^\s,;]+?)(?=[,.;]?(?:\s|$))/gi;
+function x509Name(name: string): string {
+  const lower = name.toLowerCase();
+  if (PLACEHOLDER_SET.has(name) || isPublicName(lower) || lower === "kubernetes" || lower === "localhost")
+    return name;
+  return "<host>";
+}
+function replaceX509(_m: string, lead: string, list: string, not: string, last: string): string {
+  const names = list.split(/,\s+/).map(x509Name);
+  return `${lead}${names.join(", ")}${not}${x509Name(last)}`;
+}
+
+// -- cloud things: GCP projects, buckets -----------------------------------------------------------
+
+const GCP_PROJECT_KV_RE =
+  /(\b(?:--project|project[_-]?id|project|GOOGLE_CLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT|GCLOUD_PROJECT)(?:["']?\s*[:=]\s*["']?|\s+(?=[a-z][a-z0-9-]*\d)))([a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w.-])/g;
+const GCP_PROJECT_PATH_RE = /\b(projects\/)([a-z][a-z0-9-]{4,28}[a-z0-9])(?=\/|\b)/g;
+function replaceProject(match: string, lead: string, value: string): string {
+  if (!nameOk(value) || PLACEHOLDER_SET.has(value)) return match;
+  return `${lead}<account-id>`;
+}
+const BUCKET_RE =
+  /\b(bucket(?:[_ -]?name)?)((?:["']?\s*[:=]\s*["']?)|\s+(?=[a-z0-9.-]*[0-9.-]))([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?![\w-])/gi;
+function replaceBucket(match: string, key: string, sep: string, value: string): string {
+  if (!nameOk(value)) return match;
+  return `${key}${sep}<id>`;
+}
+
+// -- normalisation: the copy the rules also read ----------------------------------------------------
+
+/** Letters from other scripts that look like Latin ones (Cyrillic, Greek), folded for detection. */
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  а: "a",
+  в: "b",
+  е: "e",
+  ё: "e",
+  к: "k",
+  м: "m",
+  н: "h",
+  о: "o",
+  р: "p",
+  с: "c",
+  т: "t",
+  у: "y",
+  х: "x",
+  ѕ: "s",
+  і: "i",
+  ї: "i",
+  ј: "j",
+  ԁ: "d",
+  һ: "h",
+  ԛ: "q",
+  ԝ: "w",
+  ӏ: "l",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  Ѕ: "S",
+  І: "I",
+  Ј: "J",
+  У: "Y",
+  α: "a",
+  ε: "e",
+  ι: "i",
+  κ: "k",
+  ν: "v",
+  ο: "o",
+  ρ: "p",
+  τ: "t",
+  υ: "u",
+  χ: "x",
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "I",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
+};
+const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
+const PERCENT_RE = /%([2-7][0-9A-Fa-f])/g;
+const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
+
+/**
+ * The text as the rules should read it: Unicode NFKC (fullwidth letters and digits become
+ * ASCII), look-alike letters folded to Latin, percent-escapes of printable ASCII decoded, and
+ * "[at]" / "[dot]" spelt as "@" / ".". Equal to `text` for ordinary ASCII text.
+ */
+export function normalise(text: string): string {
+  let out = text;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is "anything not ASCII"
+  if (/[^\x00-\x7f]/.test(out))
+    out = out.normalize("NFKC").replace(CONFUSABLE_RE, (ch) => CONFUSABLES[ch] ?? ch);
+  if (out.includes("%"))
+    out = out.replace(PERCENT_RE, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  if (/[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(out)) {
+    out = out.replace(AT_DOT_RE, (_m, word: string) => (word.toLowerCase() === "at" ? "@" : "."));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,16 +1114,25 @@ const RULES: readonly Rule[] = [
   [SSH_TARGET_KV_RE, (_m, ...rest) => `${rest[0]}${rest[1]}${rest[2]}<ssh-target>`],
   [AT_RE, replaceAt],
   [MAC_RE, "<mac>"],
+  [MAC_BARE_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<mac>`],
   [UUID_RE, "<id>"],
   [CLOUD_RESOURCE_RE, "<id>"],
   [IPV6_BRACKETED_RE, (m, ...rest) => (isIPv6(rest[0] as string) ? "<ip>" : m)],
   [IPV6_RE, replaceIPv6 as Replacer],
   [IPV4_RE, replaceIPv4 as Replacer],
+  [KNOWN_HOSTS_RE, (_m, ...rest) => `${rest[0]}${rest[1]}'<host>'`],
+  [HOST_KEY_CHANGED_RE, (_m, ...rest) => `${rest[0]} <host>`],
+  [SSH_KEYGEN_R_RE, (_m, ...rest) => `${rest[0]} ${rest[1]}<host>${rest[1]}`],
+  [X509_RE, replaceX509 as Replacer],
+  [RESOLVE_RE, replaceHostWord],
   [WINDOWS_PATH_RE, replacePath],
   [UNC_PATH_RE, replacePath],
+  [DOMAIN_USER_RE, "<user>"],
   [ENV_PATH_RE, replacePath],
   [HOME_PATH_RE, replacePath],
   [UNIX_PATH_RE, replacePath],
+  [RELATIVE_HOME_RE, replaceRelativeHome],
+  [ID_OUTPUT_RE, replaceIdOutput],
   [USER_KV_RE, kvReplacer("<user>")],
   [HOST_KV_RE, kvReplacer("<host>")],
   [USER_FLAG_RE, phraseReplacer("<user>", false)],
@@ -803,8 +1144,16 @@ const RULES: readonly Rule[] = [
   [SUBJECT_RE, replaceSubject as Replacer],
   [DOTTED_RE, replaceDotted],
   [DASHED_IP_HOST_RE, "<host>"],
+  [DASHED_IPV4_RE, replaceDashedIPv4],
+  [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
+  [HOST_PORT_RE, replaceHostPort as Replacer],
+  [REACH_PAREN_RE, replaceReachParen as Replacer],
+  [GCP_PROJECT_KV_RE, replaceProject as Replacer],
+  [GCP_PROJECT_PATH_RE, replaceProject as Replacer],
+  [BUCKET_RE, replaceBucket as Replacer],
   [HOSTED_PATH_RE, "<url>"],
-  [ACCOUNT_RE, "<account-id>"],
+  [ACCOUNT_RE, replaceAccount],
+  [BASE64_RE, replaceBase64],
   [BLOB_RE, replaceBlob],
 ];
 
@@ -831,6 +1180,30 @@ function cap(text: string, max: number): string {
   return text.slice(0, cut).trimEnd() + ELLIPSIS;
 }
 
+/** How much raw text is read at most: the rest could never survive the cap anyway. */
+function rawLimit(max: number): number {
+  return Math.max(4096, max * 8);
+}
+
+/** `text` cut before `limit` at a space, so no identifier is cut into an unrecognisable piece. */
+function capRaw(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const cut = text.lastIndexOf(" ", limit);
+  return text.slice(0, cut > limit / 2 ? cut : limit);
+}
+
+/**
+ * One round: the rules over the text, and over its normalised copy (normalise()) when that
+ * differs; the copy's result wins when the rules found something in it.
+ */
+function round(text: string): string {
+  const out = replaceAll(text);
+  const copy = normalise(text);
+  if (copy === text) return out;
+  const fromCopy = replaceAll(clean(copy));
+  return fromCopy !== clean(copy) ? fromCopy : out;
+}
+
 /** sanitize() without the plain-words shortcut. */
 export function sanitizeFully(text: string, options: SanitizeOptions = {}): string {
   const requested = options.maxLength;
@@ -838,11 +1211,11 @@ export function sanitizeFully(text: string, options: SanitizeOptions = {}): stri
     typeof requested === "number" && Number.isFinite(requested) && requested >= 1
       ? Math.floor(requested)
       : DEFAULT_MAX_LENGTH;
-  let out = replaceAll(clean(String(text ?? "")));
+  let out = round(clean(capRaw(String(text ?? ""), rawLimit(max))));
   // replacement and cutting until nothing changes: a cut can end a token early (a 13-digit
   // number becomes a 12-digit one), so the cut text passes the rules once more
-  for (let round = 0; round < 6; round++) {
-    const next = cap(replaceAll(out), max);
+  for (let n = 0; n < 6; n++) {
+    const next = cap(round(out), max);
     if (next === out) break;
     out = next;
   }

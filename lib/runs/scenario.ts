@@ -98,11 +98,15 @@ export type ScenarioErrorKind = "invalid-name" | "unknown" | "invalid-definition
 
 export class ScenarioError extends Error {
   override readonly name = "ScenarioError";
+  /** The message fit for an artifact: the same, less anything only the operator should see. */
+  readonly recordable: string;
   constructor(
     readonly kind: ScenarioErrorKind,
     message: string,
+    recordable: string = message,
   ) {
     super(message);
+    this.recordable = recordable;
   }
 }
 
@@ -281,9 +285,12 @@ export function resolveScenario(name: string, options: ScenarioSearchOptions): R
     .map(({ source, dir }) => `${SOURCE_LABELS[source]}${isDirectory(dir) ? "" : " (missing)"}`)
     .join(", ");
   const list = known.length > 0 ? known.join(", ") : "none";
+  // The list of known scenarios is for the operator's terminal only: their names are the
+  // operator's own, so the recorded fail reason leaves it out.
   throw new ScenarioError(
     "unknown",
     `unknown scenario ${JSON.stringify(name)}; known scenarios: ${list} (searched ${searched})`,
+    `unknown scenario ${JSON.stringify(name)} (searched ${searched})`,
   );
 }
 
