@@ -1074,7 +1074,6 @@ const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
  */
 export function normalise(text: string): string {
   let out = text;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is "anything not ASCII"
   if (/[^\x00-\x7f]/.test(out))
     out = out.normalize("NFKC").replace(CONFUSABLE_RE, (ch) => CONFUSABLES[ch] ?? ch);
   if (out.includes("%"))
