@@ -33,6 +33,7 @@
 // The list is sorted longest first so /home/alice is replaced before alice.
 import * as os from "node:os";
 import { mapDeep } from "../util/walk.ts";
+import { fold, mayNeedFolding } from "./normalise.ts";
 import type { Placeholder } from "./sanitize.ts";
 
 export type IdentifierKind = "host" | "user" | "home" | "ip" | "mac" | "secret";
@@ -156,6 +157,43 @@ const GENERIC_HOMES: ReadonlySet<string> = new Set([
   "c:/",
 ]);
 
+/**
+ * Host and user names that are also ordinary words or common abbreviations. Such a
+ * name of this machine is replaced only where it identifies (identifyingPlaces), so "ops team
+ * must approve" on a machine whose user is ops stays readable.
+ */
+const ORDINARY_NAMES: ReadonlySet<string> = new Set(
+  "lab labs ops dev devel test tests prod stage staging home office work build deploy backup backups data web mail db demo main edge gateway router box laptop desktop worker cloud media git sre qa kube local alpha beta gamma delta omega apollo atlas orion phoenix titan zeus mars venus jupiter pluto saturn mercury neptune earth moon sun star sky blue red green black white gray grey silver gold iron steel rock stone river lake sea ocean forest tree oak pine maple cedar fox wolf bear eagle hawk owl lion tiger panda koala dragon ghost shadow storm thunder lightning rain snow ice fire nova comet rocket pilot captain master monitor service services storage compute network proxy cache queue batch jobs runner agent client host app api bot cat dog net sys log tmp var etc usr bin lib src doc pkg run job ci cd aws gcp k8s pod vm vps nas hub key map max min new old one two top win mac pro air big fun gym hat ink jam kit man mix nut pad pen pet pin pot ray rig rod row tab tag tap tea tie tin toy tub van wax zip ant bee bug cow elk emu hen ram".split(
+    " ",
+  ),
+);
+
+/** One of ORDINARY_NAMES (any case). */
+export function isOrdinaryName(name: string): boolean {
+  return ORDINARY_NAMES.has(name.toLowerCase());
+}
+
+/**
+ * Where an ordinary-word name identifies: user@name and name@, a path segment (/x/name/, ~name),
+ * name:22 and name:/path, (name), the whole text, after a user/host key or an ssh command, and
+ * before a private suffix (name.local).
+ */
+function identifyingPlaces(c: string): string {
+  const end = "(?![A-Za-z0-9])";
+  return [
+    `(?<=@)${c}${end}`,
+    `(?<![A-Za-z0-9.])${c}(?=@)`,
+    `(?<=[/\\\\~])${c}(?=[/\\\\])`,
+    `(?<=(?:^|\\s)~)${c}${end}`,
+    `(?<![A-Za-z0-9])${c}(?=:(?:\\d|/))`,
+    `(?<=\\()${c}(?=\\))`,
+    `^${c}$`,
+    `(?<=\\b(?:user|username|login|owner|host|hostname|nodename|node|server|machine)(?:["']?\\s*[=:]\\s*["']?|\\s+))${c}${end}`,
+    `(?<=\\bssh\\s+(?:-\\S+\\s+)*)${c}${end}`,
+    `(?<![A-Za-z0-9])${c}(?=\\.(?:local|lan|home|internal|corp|localdomain)\\b)`,
+  ].join("|");
+}
+
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /** An identifier whose value is hidden from JSON.stringify, console.log and Bun.inspect. */
@@ -208,6 +246,40 @@ function expandIPv6(address: string): string | undefined {
   return [...left, ...Array<string>(missing).fill("0"), ...right].join(":");
 }
 
+/**
+ * Other spellings of an address: IPv4 with "-" and "_" (ip-10-0-1-70), as 8 hex digits and as
+ * one decimal number; IPv6 fully expanded, and as 32 hex digits.
+ */
+export function addressForms(address: string): string[] {
+  const quad = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (quad) {
+    const bytes = quad.slice(1).map(Number);
+    const hex = bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
+    return [bytes.join("-"), bytes.join("_"), hex, String(Number.parseInt(hex, 16))];
+  }
+  const expanded = address.includes(":") ? expandIPv6(address) : undefined;
+  if (!expanded) return [];
+  const full = expanded
+    .split(":")
+    .map((g) => g.padStart(4, "0"))
+    .join("");
+  return expanded === address ? [full] : [expanded, full];
+}
+
+/** A MAC as aa:bb:…, aa-bb-…, aabbccddeeff and aabb.ccdd.eeff. */
+export function macForms(mac: string): string[] {
+  const bare = mac.replace(/[^0-9A-Fa-f]/g, "").toLowerCase();
+  if (bare.length !== 12) return [mac];
+  const pairs = bare.match(/../g) ?? [];
+  return [
+    mac,
+    pairs.join(":"),
+    pairs.join("-"),
+    bare,
+    `${bare.slice(0, 4)}.${bare.slice(4, 8)}.${bare.slice(8)}`,
+  ];
+}
+
 /** `path` without its trailing "/" and "\\" characters (what /[\\/]+$/ removes). */
 function withoutTrailingSeparators(path: string): string {
   let end = path.length;
@@ -245,6 +317,9 @@ export function machineIdentifiers(
     found.push(["home", trimmed]);
     if (trimmed.includes("\\")) found.push(["home", trimmed.replaceAll("\\", "/")]);
   }
+  for (const name of [host, env.HOSTNAME, env.COMPUTERNAME]) {
+    if (name?.includes("-")) found.push(["host", name.replaceAll("-", "_")]);
+  }
   const interfaces = options.addresses === false ? {} : (attempt(() => system.networkInterfaces()) ?? {});
   for (const list of Object.values(interfaces)) {
     for (const info of list ?? []) {
@@ -253,10 +328,9 @@ export function machineIdentifiers(
       found.push(["ip", address]);
       const bare = address.split("%")[0] ?? "";
       if (bare !== address) found.push(["ip", bare]);
-      const expanded = bare.includes(":") ? expandIPv6(bare) : undefined;
-      if (expanded && expanded !== bare) found.push(["ip", expanded]);
+      for (const form of addressForms(bare)) found.push(["ip", form]);
       if (info.mac && !/^(?:0{1,2}[:-]){5}0{1,2}$/.test(info.mac)) {
-        found.push(["mac", info.mac], ["mac", info.mac.replaceAll(":", "-")]);
+        for (const form of macForms(info.mac)) found.push(["mac", form]);
       }
     }
   }
@@ -283,16 +357,23 @@ export function machineIdentifiers(
 // Matching
 
 /**
- * Could an interface identifier (ip or mac kind) occur in `text`? An IP address always has a
- * digit (IPv4) or a ":" (IPv6, with or without its zone, compressed or expanded), and a MAC a
- * ":" or, in its dashed form, five "-"; their JSON-escaped forms are the same characters. So
- * without a digit, a ":" and five "-", no address or MAC identifier can match in `text`.
+ * Could an interface identifier (ip or mac kind) occur in `text`? Every form addressForms() and
+ * macForms() write has a digit, a ":", five "-", or — written in hex letters only (aabbccdd,
+ * aabb.ccdd.eeff) — a run of 8 or more hex letters with "." allowed inside; their JSON-escaped
+ * forms are the same characters. A text a fold could change (not printable ASCII, or with "%")
+ * may hide one in a disguise. Otherwise no address or MAC identifier can match in `text`.
  */
 export function mayHoldAddress(text: string): boolean {
   let dashes = 0;
+  let hexRun = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if ((code >= 48 && code <= 58) || (code === 45 && ++dashes >= 5)) return true; // 0-9 and ":"
+    if (code < 32 || code > 126 || code === 37) return true; // a disguise could hide one
+    const lower = code | 32;
+    if (lower >= 97 && lower <= 102) {
+      if (++hexRun >= 8) return true;
+    } else if (code !== 46) hexRun = 0;
   }
   return false;
 }
@@ -325,13 +406,16 @@ function patternFor(id: Identifier, variant: string): string {
     case "home":
       return caseless(variant);
     case "ip":
-      return variant.includes(":")
-        ? `(?<![0-9A-Fa-f:])${caseless(variant)}(?![0-9A-Fa-f]|:[0-9A-Fa-f])`
-        : `(?<![0-9.])${escapeRe(variant)}(?![0-9]|\\.[0-9])`;
+      if (variant.includes(":")) return `(?<![0-9A-Fa-f:])${caseless(variant)}(?![0-9A-Fa-f]|:[0-9A-Fa-f])`;
+      if (/^[0-9A-Fa-f]+$/.test(variant)) return `(?<![0-9A-Fa-f])${caseless(variant)}(?![0-9A-Fa-f])`;
+      if (/[-_]/.test(variant)) return `(?<![0-9])${escapeRe(variant)}(?![0-9])`;
+      return `(?<![0-9.])${escapeRe(variant)}(?![0-9]|\\.[0-9])`;
     case "mac":
       return `(?<![0-9A-Fa-f])${caseless(variant)}(?![0-9A-Fa-f])`;
     default:
-      return `(?<![A-Za-z0-9])${caseless(variant)}(?![A-Za-z0-9])`;
+      return isOrdinaryName(variant)
+        ? identifyingPlaces(caseless(variant))
+        : `(?<![A-Za-z0-9])${caseless(variant)}(?![A-Za-z0-9])`;
   }
 }
 
@@ -357,6 +441,20 @@ function compile(ids: readonly Identifier[]): Compiled {
   };
   cache.set(ids, compiled);
   return compiled;
+}
+
+/**
+ * replaceIn over `text`, then over its folded form (fold(): NFKC, look-alike letters, percent-
+ * escapes, ANSI and invisible characters removed) when that differs; the folded result wins
+ * when it found more.
+ */
+function guardString(text: string, c: Compiled): { text: string; hits: number } {
+  const r = replaceIn(text, c);
+  if (!mayNeedFolding(r.text)) return r;
+  const folded = fold(r.text);
+  if (folded === r.text) return r;
+  const again = replaceIn(folded, c);
+  return again.hits > 0 ? { text: again.text, hits: r.hits + again.hits } : r;
 }
 
 function replaceIn(text: string, c: Compiled): { text: string; hits: number } {
@@ -410,6 +508,7 @@ function needlesOf(ids: readonly Identifier[]): string[] | null {
  * some variant is not ASCII (a case mapping may cross into ASCII: ı, ſ, K), always true.
  */
 export function mayContainIdentifier(text: string, ids: readonly Identifier[]): boolean {
+  if (mayNeedFolding(text)) return true; // a disguised form: only the full check can tell
   const needles = needlesOf(ids);
   if (needles === null) return true;
   if (needles.length === 0) return false;
@@ -441,7 +540,7 @@ function guardWith<T>(value: T, ids: readonly Identifier[], precheck: boolean): 
   const fix = (s: string): string => {
     if (precheck && !mayContainIdentifier(s, ids)) return s;
     c ??= compile(ids);
-    const r = replaceIn(s, c);
+    const r = guardString(s, c);
     hits += r.hits;
     return r.text;
   };
@@ -484,7 +583,7 @@ export function guardText(serialised: string, ids: readonly Identifier[]): { tex
     const at = m.index ?? 0;
     out += bare(serialised.slice(last, at));
     const decoded = JSON.parse(m[0]) as string;
-    const r = replaceIn(decoded, c);
+    const r = guardString(decoded, c);
     if (r.hits > 0) {
       hits += r.hits;
       out += JSON.stringify(r.text);

@@ -2,6 +2,7 @@
 // header of sanitize.ts describes them (clean-up, the replacement rules in order, repeated until
 // stable, the length cap). Pure: no I/O, no environment, no clock; regexes compiled once, when
 // this module is first loaded — sanitize.ts loads it on the first string that is not plain words.
+import { normalise } from "./normalise.ts";
 import { DEFAULT_MAX_LENGTH, ELLIPSIS, PLACEHOLDERS, type SanitizeOptions } from "./sanitize.ts";
 
 const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
@@ -995,93 +996,6 @@ const BUCKET_RE =
 function replaceBucket(match: string, key: string, sep: string, value: string): string {
   if (!nameOk(value)) return match;
   return `${key}${sep}<id>`;
-}
-
-// -- normalisation: the copy the rules also read ----------------------------------------------------
-
-/** Letters from other scripts that look like Latin ones (Cyrillic, Greek), folded for detection. */
-const CONFUSABLES: Readonly<Record<string, string>> = {
-  а: "a",
-  в: "b",
-  е: "e",
-  ё: "e",
-  к: "k",
-  м: "m",
-  н: "h",
-  о: "o",
-  р: "p",
-  с: "c",
-  т: "t",
-  у: "y",
-  х: "x",
-  ѕ: "s",
-  і: "i",
-  ї: "i",
-  ј: "j",
-  ԁ: "d",
-  һ: "h",
-  ԛ: "q",
-  ԝ: "w",
-  ӏ: "l",
-  А: "A",
-  В: "B",
-  Е: "E",
-  К: "K",
-  М: "M",
-  Н: "H",
-  О: "O",
-  Р: "P",
-  С: "C",
-  Т: "T",
-  Х: "X",
-  Ѕ: "S",
-  І: "I",
-  Ј: "J",
-  У: "Y",
-  α: "a",
-  ε: "e",
-  ι: "i",
-  κ: "k",
-  ν: "v",
-  ο: "o",
-  ρ: "p",
-  τ: "t",
-  υ: "u",
-  χ: "x",
-  Α: "A",
-  Β: "B",
-  Ε: "E",
-  Ζ: "Z",
-  Η: "H",
-  Ι: "I",
-  Κ: "K",
-  Μ: "M",
-  Ν: "N",
-  Ο: "O",
-  Ρ: "P",
-  Τ: "T",
-  Υ: "Y",
-  Χ: "X",
-};
-const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
-const PERCENT_RE = /%([2-7][0-9A-Fa-f])/g;
-const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
-
-/**
- * The text as the rules should read it: Unicode NFKC (fullwidth letters and digits become
- * ASCII), look-alike letters folded to Latin, percent-escapes of printable ASCII decoded, and
- * "[at]" / "[dot]" spelt as "@" / ".". Equal to `text` for ordinary ASCII text.
- */
-export function normalise(text: string): string {
-  let out = text;
-  if (/[^\x00-\x7f]/.test(out))
-    out = out.normalize("NFKC").replace(CONFUSABLE_RE, (ch) => CONFUSABLES[ch] ?? ch);
-  if (out.includes("%"))
-    out = out.replace(PERCENT_RE, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-  if (/[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(out)) {
-    out = out.replace(AT_DOT_RE, (_m, word: string) => (word.toLowerCase() === "at" ? "@" : "."));
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,113 @@
+// Normalisation: the form in which the sanitiser (rules.ts) and the guard (guard.ts) also read a
+// text, so a disguised identifier is found: Unicode NFKC (fullwidth letters and digits become
+// ASCII), look-alike Cyrillic and Greek letters folded to Latin, percent-escapes of printable
+// ASCII decoded, "[at]" / "[dot]" spelt "@" / ".", and (fold(), for the guard) ANSI escapes and
+// invisible characters removed. Ordinary ASCII text is its own normal form. Pure, no I/O.
+
+/** Letters from other scripts that look like Latin ones (Cyrillic, Greek), folded for detection. */
+const CONFUSABLES: Readonly<Record<string, string>> = {
+  а: "a",
+  в: "b",
+  е: "e",
+  ё: "e",
+  к: "k",
+  м: "m",
+  н: "h",
+  о: "o",
+  р: "p",
+  с: "c",
+  т: "t",
+  у: "y",
+  х: "x",
+  ѕ: "s",
+  і: "i",
+  ї: "i",
+  ј: "j",
+  ԁ: "d",
+  һ: "h",
+  ԛ: "q",
+  ԝ: "w",
+  ӏ: "l",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  Ѕ: "S",
+  І: "I",
+  Ј: "J",
+  У: "Y",
+  α: "a",
+  ε: "e",
+  ι: "i",
+  κ: "k",
+  ν: "v",
+  ο: "o",
+  ρ: "p",
+  τ: "t",
+  υ: "u",
+  χ: "x",
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "I",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
+};
+let confusableRe: RegExp | undefined;
+const PERCENT_RE = /%([2-7][0-9A-Fa-f])/g;
+const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
+
+/**
+ * The text as the rules should read it: Unicode NFKC (fullwidth letters and digits become
+ * ASCII), look-alike letters folded to Latin, percent-escapes of printable ASCII decoded, and
+ * "[at]" / "[dot]" spelt as "@" / ".". Equal to `text` for ordinary ASCII text.
+ */
+export function normalise(text: string): string {
+  let out = text;
+  if (/[^\x00-\x7f]/.test(out))
+    out = out
+      .normalize("NFKC")
+      .replace(
+        (confusableRe ??= new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g")),
+        (ch) => CONFUSABLES[ch] ?? ch,
+      );
+  if (out.includes("%"))
+    out = out.replace(PERCENT_RE, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  if (/[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(out)) {
+    out = out.replace(AT_DOT_RE, (_m, word: string) => (word.toLowerCase() === "at" ? "@" : "."));
+  }
+  return out;
+}
+
+const INVISIBLE_RE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Could normalise()/fold() change `text`? False for printable ASCII without "%", "[", "(", "{", "<". */
+export function mayNeedFolding(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x25) return true;
+  }
+  return /[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(text);
+}
+
+/** normalise(), with ANSI escapes and invisible characters removed first: the guard's view. */
+export function fold(text: string): string {
+  return normalise(text.replace(INVISIBLE_RE, ""));
+}
