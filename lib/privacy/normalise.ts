@@ -69,6 +69,10 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
   Χ: "X",
 };
 let confusableRe: RegExp | undefined;
+function confusables(): RegExp {
+  confusableRe ??= new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
+  return confusableRe;
+}
 const PERCENT_RE = /%([2-7][0-9A-Fa-f])/g;
 const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
 
@@ -80,12 +84,7 @@ const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
 export function normalise(text: string): string {
   let out = text;
   if (/[^\x00-\x7f]/.test(out))
-    out = out
-      .normalize("NFKC")
-      .replace(
-        (confusableRe ??= new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g")),
-        (ch) => CONFUSABLES[ch] ?? ch,
-      );
+    out = out.normalize("NFKC").replace(confusables(), (ch) => CONFUSABLES[ch] ?? ch);
   if (out.includes("%"))
     out = out.replace(PERCENT_RE, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
   if (/[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(out)) {
@@ -95,7 +94,6 @@ export function normalise(text: string): string {
 }
 
 const INVISIBLE_RE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /** Could normalise()/fold() change `text`? False for printable ASCII without "%", "[", "(", "{", "<". */
