@@ -332,6 +332,7 @@ export const PUBLIC_APEXES: readonly string[] = [
   "opencontainers.org",
   "containerd.io",
   "flannel.io",
+  "terraform.io",
 ];
 
 /** A public name, or a sub-domain of a public apex. */
@@ -462,7 +463,9 @@ function keepTrailing(match: string, placeholder: string): string {
 
 // -- secrets ----------------------------------------------------------------------------------
 
-const PEM_RE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*-----|$)/g;
+// at least three dashes: a reason's leading "-" or ":" may have been cut off
+const PEM_RE =
+  /(?<!-)-{3,5}BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-{3,5}[\s\S]*?(?:-{3,5}END [A-Z0-9 ]*-{3,5}|$)/g;
 const AUTHORIZATION_RE =
   /\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)(?:(bearer|basic|token|digest|negotiate|ntlm|apikey|aws4-hmac-sha256)\s+)?([^\s"',;]+)/gi;
 const BEARER_WORDS =
@@ -547,7 +550,8 @@ const DIGEST_RE = /^(?:sha\d+|md5|blake\d*)$/i;
 function replaceAt(match: string, ...rest: unknown[]): string {
   const [, domain, suffix] = rest as [string, string, string];
   const { offset, input } = callbackTail(rest);
-  if (input[offset - 1] === "/") return match; // actions/checkout@v4, @scope/pkg@1.2.3
+  // actions/checkout@v4, @scope/pkg@1.2.3 — but not folder/olga@acme.com (a Jenkins job name)
+  if (input[offset - 1] === "/" && !isHostName(domain)) return match;
   const bracketed = domain.startsWith("[");
   const lower = domain.toLowerCase();
   if (!bracketed) {
@@ -654,7 +658,13 @@ const UNIX_PATH_RE = new RegExp(
   "g",
 );
 
+/** Paths of the system itself (devices, kernel, configuration, k3s's own state): not anyone's. */
+const SYSTEM_PATH_RE =
+  /^\/(?:dev|proc|sys|etc|usr|bin|sbin|lib|lib64|boot|var\/lib\/rancher|var\/lib\/kubelet|var\/log|run\/k3s|opt\/cni)(?:\/[\w.+@:-]+)*\/?[.,;:!?)]*$/;
+const USERISH_SEGMENT_RE = /\/(?:home|Users|root|user|users|workspace|jenkins)\b/;
+
 function replacePath(match: string): string {
+  if (SYSTEM_PATH_RE.test(match) && !USERISH_SEGMENT_RE.test(match)) return match;
   return keepTrailing(match, "<path>");
 }
 
@@ -676,11 +686,11 @@ const USER_KV_RE = keyValueRe(USER_KEY, NAME_VALUE);
 const HOST_KV_RE = keyValueRe(HOST_KEY, NAME_VALUE);
 const SSH_TARGET_KV_RE = keyValueRe("ssh[_-]?target", `(?![<"'])[^\\s,;"'<>)\\]}]+`);
 const USER_FLAG_RE = new RegExp(
-  String.raw`(?<![\w-])(--(?:[a-z0-9]+-)*user(?:name)?|--login|--owner)\s+(${NAME_VALUE})`,
+  String.raw`(?<![\w-])(--?(?:[a-z0-9]+-)*user(?:name)?|--?login|--?owner)\s+(${NAME_VALUE})`,
   "gi",
 );
 const HOST_FLAG_RE = new RegExp(
-  String.raw`(?<![\w-])(--(?:[a-z0-9]+-)*(?:host|hostname|node-name|server-name))\s+(${NAME_VALUE})`,
+  String.raw`(?<![\w-])(-{0,2}(?:node-name|server-name|host-name)|--?(?:[a-z0-9]+-)*(?:host|hostname))\s+(${NAME_VALUE})`,
   "gi",
 );
 const SUDO_RE = new RegExp(String.raw`\b(sudo\s+-u)\s+(${NAME_VALUE})`, "gi");
@@ -699,7 +709,7 @@ const ON_HOST_RE = new RegExp(
  * before a verb of state. Common nouns that follow these words ("node count is 3") stay.
  */
 const SUBJECT_RE = new RegExp(
-  String.raw`\b(user|host|node|server|machine|instance|vm)\s+(["']?)(${NAME_VALUE})\2(?=\s+(?:is|was|isn't|wasn't|not|does|doesn't|did|didn't|has|had|hasn't|cannot|can't|could|lacks|missing|denied|unreachable|unknown|already|refused|failed|timed))`,
+  String.raw`\b(user|host|node|server|machine|instance|vm)\s+(["']?)(${NAME_VALUE})\2(?=\s+(?:is|was|isn't|wasn't|not|does|doesn't|did|didn't|has|had|hasn't|cannot|can't|could|lacks|missing|denied|unreachable|unknown|already|refused|failed|timed|offline|down|stopped|rebooted|crashed|unhealthy|notready))`,
   "gi",
 );
 const SUBJECT_NOUNS: ReadonlySet<string> = new Set(
@@ -982,10 +992,37 @@ function replaceX509(_m: string, lead: string, list: string, not: string, last: 
   return `${lead}${names.join(", ")}${not}${x509Name(last)}`;
 }
 
+/**
+ * A machine-style name: words joined by "-" ending in a number (bastion-prod-02, srv-db-04,
+ * pve-01, k3s-node-1) — how hosts and VMs are numbered — inside a longer text. Kept: a text
+ * that is only such a name (a scenario or target name), AWS regions and zones
+ * (eu-west-1a), and names whose first word says what the number counts (python-3, utf-8,
+ * phase-2, node-18 …).
+ */
+const NUMBERED_NAME_RE =
+  /(?<![\w.@/<$%-])([A-Za-z][A-Za-z0-9]*)((?:-[A-Za-z0-9]+)*)-(\d{1,4}[a-z]?)(?![\w-]|\.\w)/g;
+const REGION_RE = /^(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]+-\d[a-z]?$/i;
+const COUNTED_WORDS: ReadonlySet<string> = new Set(
+  "node nodejs python ubuntu debian fedora centos rhel rocky alma alpine iso utf sha rfc step phase retry attempt round try level stage gen version ver release rc beta alpha tier top ipv http tls ssl ec rsa ed x cgroup cgroups jdk java go php ruby perl dotnet net kernel linux windows win macos ios android chrome firefox gcc clang llvm cuda arm aarch armv amd intel gp io st sc t m c r p v k3s k8s rke2 helm chart crd api apiversion page part chapter section issue pr day week month year q h hour minute min sec second core cpu gpu disk raw test tests case e2e group batch wave shard slot lane pool queue epoch mode option plan target scenario level".split(
+    " ",
+  ),
+);
+function replaceNumberedName(match: string, ...rest: unknown[]): string {
+  const [first, middle] = rest as [string, string];
+  const { input } = callbackTail(rest);
+  // a text that is only the name is a name (a scenario, a target, a feature): names pass the
+  // guard for this machine's own identifiers instead
+  if (input.trim() === match) return match;
+  if (REGION_RE.test(match) || COUNTED_WORDS.has(first.toLowerCase())) return match;
+  if (middle === "" && first.length <= 2) return match; // a2-3, x-1
+  if (/-v\d+(?:-|$)/i.test(middle)) return match; // …-k3s-v1-30-2: a version, dashed
+  return keepTrailing(match, "<host>");
+}
+
 // -- cloud things: GCP projects, buckets -----------------------------------------------------------
 
 const GCP_PROJECT_KV_RE =
-  /(\b(?:--project|project[_-]?id|project|GOOGLE_CLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT|GCLOUD_PROJECT)(?:["']?\s*[:=]\s*["']?|\s+(?=[a-z][a-z0-9-]*\d)))([a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w.-])/g;
+  /(\b(?:--project|project[_ -]?id|project|GOOGLE_CLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT|GCLOUD_PROJECT)(?:["']?\s*[:=]\s*["']?|\s+(?=[a-z][a-z0-9-]*\d)))([a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w.-])/g;
 const GCP_PROJECT_PATH_RE = /\b(projects\/)([a-z][a-z0-9-]{4,28}[a-z0-9])(?=\/|\b)/g;
 function replaceProject(match: string, lead: string, value: string): string {
   if (!nameOk(value) || PLACEHOLDER_SET.has(value)) return match;
@@ -1060,6 +1097,7 @@ const RULES: readonly Rule[] = [
   [DASHED_IPV4_RE, replaceDashedIPv4],
   [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
   [HOST_PORT_RE, replaceHostPort as Replacer],
+  [NUMBERED_NAME_RE, replaceNumberedName],
   [REACH_PAREN_RE, replaceReachParen as Replacer],
   [GCP_PROJECT_KV_RE, replaceProject as Replacer],
   [GCP_PROJECT_PATH_RE, replaceProject as Replacer],
