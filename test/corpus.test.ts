@@ -9,7 +9,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addressForms, macForms, machineIdentifiers } from "../lib/privacy/guard.ts";
+import { machineIdentifiers } from "../lib/privacy/guard.ts";
+import { addressForms, macForms } from "../lib/privacy/identifier-forms.ts";
 import { sanitize } from "../lib/privacy/sanitize.ts";
 import { startReceiver } from "./support/receiver.ts";
 import { filesUnder } from "./support/run.ts";

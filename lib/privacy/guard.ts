@@ -33,7 +33,8 @@
 // The list is sorted longest first so /home/alice is replaced before alice.
 import * as os from "node:os";
 import { mapDeep } from "../util/walk.ts";
-import { fold, mayNeedFolding } from "./normalise.ts";
+import type * as Forms from "./identifier-forms.ts";
+import type * as Normalise from "./normalise.ts";
 import type { Placeholder } from "./sanitize.ts";
 
 export type IdentifierKind = "host" | "user" | "home" | "ip" | "mac" | "secret";
@@ -157,41 +158,12 @@ const GENERIC_HOMES: ReadonlySet<string> = new Set([
   "c:/",
 ]);
 
-/**
- * Host and user names that are also ordinary words or common abbreviations. Such a
- * name of this machine is replaced only where it identifies (identifyingPlaces), so "ops team
- * must approve" on a machine whose user is ops stays readable.
- */
-const ORDINARY_NAMES: ReadonlySet<string> = new Set(
-  "lab labs ops dev devel test tests prod stage staging home office work build deploy backup backups data web mail db demo main edge gateway router box laptop desktop worker cloud media git sre qa kube local alpha beta gamma delta omega apollo atlas orion phoenix titan zeus mars venus jupiter pluto saturn mercury neptune earth moon sun star sky blue red green black white gray grey silver gold iron steel rock stone river lake sea ocean forest tree oak pine maple cedar fox wolf bear eagle hawk owl lion tiger panda koala dragon ghost shadow storm thunder lightning rain snow ice fire nova comet rocket pilot captain master monitor service services storage compute network proxy cache queue batch jobs runner agent client host app api bot cat dog net sys log tmp var etc usr bin lib src doc pkg run job ci cd aws gcp k8s pod vm vps nas hub key map max min new old one two top win mac pro air big fun gym hat ink jam kit man mix nut pad pen pet pin pot ray rig rod row tab tag tap tea tie tin toy tub van wax zip ant bee bug cow elk emu hen ram".split(
-    " ",
-  ),
-);
+let formsModule: typeof Forms | undefined;
 
-/** One of ORDINARY_NAMES (any case). */
-export function isOrdinaryName(name: string): boolean {
-  return ORDINARY_NAMES.has(name.toLowerCase());
-}
-
-/**
- * Where an ordinary-word name identifies: user@name and name@, a path segment (/x/name/, ~name),
- * name:22 and name:/path, (name), the whole text, after a user/host key or an ssh command, and
- * before a private suffix (name.local).
- */
-function identifyingPlaces(c: string): string {
-  const end = "(?![A-Za-z0-9])";
-  return [
-    `(?<=@)${c}${end}`,
-    `(?<![A-Za-z0-9.])${c}(?=@)`,
-    `(?<=[/\\\\~])${c}(?=[/\\\\])`,
-    `(?<=(?:^|\\s)~)${c}${end}`,
-    `(?<![A-Za-z0-9])${c}(?=:(?:\\d|/))`,
-    `(?<=\\()${c}(?=\\))`,
-    `^${c}$`,
-    `(?<=\\b(?:user|username|login|owner|host|hostname|nodename|node|server|machine)(?:["']?\\s*[=:]\\s*["']?|\\s+))${c}${end}`,
-    `(?<=\\bssh\\s+(?:-\\S+\\s+)*)${c}${end}`,
-    `(?<![A-Za-z0-9])${c}(?=\\.(?:local|lan|home|internal|corp|localdomain)\\b)`,
-  ].join("|");
+/** identifier-forms.ts: loaded when interfaces are read or identifier patterns are built. */
+function forms(): typeof Forms {
+  formsModule ??= require("./identifier-forms.ts") as typeof Forms;
+  return formsModule;
 }
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
@@ -236,7 +208,7 @@ function attempt<T>(read: () => T): T | undefined {
 }
 
 /** "fe80::1" → "fe80:0:0:0:0:0:0:1"; undefined when not an IPv6 address. */
-function expandIPv6(address: string): string | undefined {
+export function expandIPv6(address: string): string | undefined {
   const halves = address.split("::");
   if (halves.length > 2 || address.includes(".")) return undefined;
   const left = halves[0] ? halves[0].split(":") : [];
@@ -244,40 +216,6 @@ function expandIPv6(address: string): string | undefined {
   const missing = 8 - left.length - right.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
   return [...left, ...Array<string>(missing).fill("0"), ...right].join(":");
-}
-
-/**
- * Other spellings of an address: IPv4 with "-" and "_" (ip-10-0-1-70), as 8 hex digits and as
- * one decimal number; IPv6 fully expanded, and as 32 hex digits.
- */
-export function addressForms(address: string): string[] {
-  const quad = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (quad) {
-    const bytes = quad.slice(1).map(Number);
-    const hex = bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
-    return [bytes.join("-"), bytes.join("_"), hex, String(Number.parseInt(hex, 16))];
-  }
-  const expanded = address.includes(":") ? expandIPv6(address) : undefined;
-  if (!expanded) return [];
-  const full = expanded
-    .split(":")
-    .map((g) => g.padStart(4, "0"))
-    .join("");
-  return expanded === address ? [full] : [expanded, full];
-}
-
-/** A MAC as aa:bb:…, aa-bb-…, aabbccddeeff and aabb.ccdd.eeff. */
-export function macForms(mac: string): string[] {
-  const bare = mac.replace(/[^0-9A-Fa-f]/g, "").toLowerCase();
-  if (bare.length !== 12) return [mac];
-  const pairs = bare.match(/../g) ?? [];
-  return [
-    mac,
-    pairs.join(":"),
-    pairs.join("-"),
-    bare,
-    `${bare.slice(0, 4)}.${bare.slice(4, 8)}.${bare.slice(8)}`,
-  ];
 }
 
 /** `path` without its trailing "/" and "\\" characters (what /[\\/]+$/ removes). */
@@ -328,9 +266,9 @@ export function machineIdentifiers(
       found.push(["ip", address]);
       const bare = address.split("%")[0] ?? "";
       if (bare !== address) found.push(["ip", bare]);
-      for (const form of addressForms(bare)) found.push(["ip", form]);
+      for (const form of forms().addressForms(bare)) found.push(["ip", form]);
       if (info.mac && !/^(?:0{1,2}[:-]){5}0{1,2}$/.test(info.mac)) {
-        for (const form of macForms(info.mac)) found.push(["mac", form]);
+        for (const form of forms().macForms(info.mac)) found.push(["mac", form]);
       }
     }
   }
@@ -386,38 +324,7 @@ interface Compiled {
 
 const cache = new WeakMap<readonly Identifier[], Compiled>();
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 const jsonInner = (s: string) => JSON.stringify(s).slice(1, -1);
-
-function caseless(s: string): string {
-  let out = "";
-  for (const ch of s) {
-    const lower = ch.toLowerCase();
-    const upper = ch.toUpperCase();
-    out += lower !== upper && lower.length === 1 && upper.length === 1 ? `[${lower}${upper}]` : escapeRe(ch);
-  }
-  return out;
-}
-
-function patternFor(id: Identifier, variant: string): string {
-  switch (id.kind) {
-    case "secret":
-      return escapeRe(variant);
-    case "home":
-      return caseless(variant);
-    case "ip":
-      if (variant.includes(":")) return `(?<![0-9A-Fa-f:])${caseless(variant)}(?![0-9A-Fa-f]|:[0-9A-Fa-f])`;
-      if (/^[0-9A-Fa-f]+$/.test(variant)) return `(?<![0-9A-Fa-f])${caseless(variant)}(?![0-9A-Fa-f])`;
-      if (/[-_]/.test(variant)) return `(?<![0-9])${escapeRe(variant)}(?![0-9])`;
-      return `(?<![0-9.])${escapeRe(variant)}(?![0-9]|\\.[0-9])`;
-    case "mac":
-      return `(?<![0-9A-Fa-f])${caseless(variant)}(?![0-9A-Fa-f])`;
-    default:
-      return isOrdinaryName(variant)
-        ? identifyingPlaces(caseless(variant))
-        : `(?<![A-Za-z0-9])${caseless(variant)}(?![A-Za-z0-9])`;
-  }
-}
 
 function compile(ids: readonly Identifier[]): Compiled {
   const cached = cache.get(ids);
@@ -427,7 +334,7 @@ function compile(ids: readonly Identifier[]): Compiled {
   for (const id of ids) {
     const once = jsonInner(id.value);
     for (const variant of new Set([id.value, once, jsonInner(once)])) {
-      const source = patternFor(id, variant);
+      const source = forms().patternFor(id, variant);
       if (sources.has(source)) continue;
       sources.add(source);
       entries.push({ source, length: variant.length, placeholder: id.placeholder });
@@ -441,6 +348,23 @@ function compile(ids: readonly Identifier[]): Compiled {
   };
   cache.set(ids, compiled);
   return compiled;
+}
+
+/** Could normalise()/fold() change `text`? False for printable ASCII without "%", "[", "(", "{", "<". */
+export function mayNeedFolding(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x25) return true;
+  }
+  return /[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(text);
+}
+
+let normaliseModule: typeof Normalise | undefined;
+
+/** normalise.ts (its look-alike table and regexes), loaded for the first text that needs it. */
+function fold(text: string): string {
+  normaliseModule ??= require("./normalise.ts") as typeof Normalise;
+  return normaliseModule.fold(text);
 }
 
 /**

@@ -96,15 +96,6 @@ export function normalise(text: string): string {
 const INVISIBLE_RE =
   /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
-/** Could normalise()/fold() change `text`? False for printable ASCII without "%", "[", "(", "{", "<". */
-export function mayNeedFolding(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x25) return true;
-  }
-  return /[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(text);
-}
-
 /** normalise(), with ANSI escapes and invisible characters removed first: the guard's view. */
 export function fold(text: string): string {
   return normalise(text.replace(INVISIBLE_RE, ""));

@@ -21,7 +21,7 @@
 // through what children inherit, only separate invocations no longer agree.
 import { guardValue } from "../privacy/guard.ts";
 import { identifiersFor } from "../privacy/names.ts";
-import { fs } from "../util/builtins.ts";
+import type * as Derive from "./derive.ts";
 import type { Settings } from "./settings.ts";
 
 export interface Correlation {
@@ -67,62 +67,26 @@ export function isOpaqueId(value: string): boolean {
   return guardValue(value, identifiersFor([value])).hits === 0;
 }
 
-/** The one warning for an inherited id that is not opaque; the value itself is never shown. */
-export function derivedIdWarning(source: string): string {
-  return `${source} is not an opaque id (a UUID, 16+ hex digits, or digits joined by - or _); an opaque id derived from it is used instead, and children receive that`;
-}
-
 /**
  * The id to use for an inherited value: the value itself when opaque, else a derived id (and
- * `warn` is called once with derivedIdWarning(source)).
+ * `warn` is called once with derive.ts's derivedIdWarning(source)).
  */
 export function inheritId(raw: string, source: string, warn: (message: string) => void): string {
   const value = raw.trim();
   if (isOpaqueId(value)) return value;
-  warn(derivedIdWarning(source));
-  return deriveId(value);
+  warn(derive().derivedIdWarning(source));
+  return derive().deriveId(value);
 }
 
-let key: string | undefined;
+let deriveModule: typeof Derive | undefined;
 
-/** The derivation key (see the header comment): this machine's machine id, read once. */
-function derivationKey(): string {
-  key ??= readMachineId() ?? `process:${crypto.randomUUID()}`;
-  return key;
+/** derive.ts, loaded only when an id has to be derived. */
+function derive(): typeof Derive {
+  deriveModule ??= require("./derive.ts") as typeof Derive;
+  return deriveModule;
 }
 
-const MACHINE_ID_FILES = ["/etc/machine-id", "/proc/sys/kernel/random/boot_id"];
-const MACHINE_ID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/;
-
-/** A root-owned regular file's short content, read without following a symlink; else null. */
-function readMachineId(): string | null {
-  const node = fs();
-  for (const file of MACHINE_ID_FILES) {
-    let fd: number | undefined;
-    try {
-      fd = node.openSync(file, node.constants.O_RDONLY | node.constants.O_NOFOLLOW);
-      const stat = node.fstatSync(fd);
-      if (!stat.isFile() || stat.uid !== 0) continue;
-      const buffer = Buffer.alloc(64);
-      const n = node.readSync(fd, buffer, 0, buffer.length, 0);
-      const text = buffer.subarray(0, n).toString("latin1").trim();
-      if (MACHINE_ID_RE.test(text)) return `machine:${text}`;
-    } catch {
-      // missing or unreadable: try the next one
-    } finally {
-      if (fd !== undefined) node.closeSync(fd);
-    }
-  }
-  return null;
-}
-
-/** A UUIDv8 from HMAC-SHA-256(machine key, value): stable on this machine, opaque elsewhere. */
+/** A UUIDv8 derived from `value`: stable on this machine, opaque elsewhere. */
 export function deriveId(value: string): string {
-  const hmac = new Bun.CryptoHasher("sha256", derivationKey());
-  hmac.update(`pk3s-infra-telemetry correlation id\u0000${value}`);
-  const bytes = hmac.digest().subarray(0, 16);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80; // version 8
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC 9562 variant
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return derive().deriveId(value);
 }

@@ -5,12 +5,10 @@
 import { homedir } from "node:os";
 import * as v from "valibot";
 import { DEFAULT_USER_AGENT } from "../cli/version.ts";
-import { guardValue } from "../privacy/guard.ts";
-import { identifiersFor } from "../privacy/names.ts";
-import { sanitize } from "../privacy/sanitize.ts";
 import { parseBool } from "../util/bool.ts";
 import { fs, path } from "../util/builtins.ts";
 import { inheritId } from "./correlation.ts";
+import type * as Headers from "./headers.ts";
 import { TOKEN_UNFIT, tokenFitsHeader } from "./request.ts";
 
 export const DEFAULT_ENDPOINT = "https://telemetry.productive-k3s.io/telemetry";
@@ -39,13 +37,6 @@ export type PropagatedVariable = (typeof PROPAGATED_VARIABLES)[number];
 export const LOCAL_VARIABLES = ["TELEMETRY_DEBUG"] as const;
 
 const KNOWN = new Set<string>([...PROPAGATED_VARIABLES, ...LOCAL_VARIABLES]);
-
-// The marker: a short token. The user agent: RFC 9110 product tokens ("name/version"), each
-// optionally followed by a (comment); at most 200 printable ASCII characters in all.
-const MARKER = /^[A-Za-z0-9._-]{1,64}$/;
-const USER_AGENT = /^[\x20-\x7e]{1,200}$/;
-const UA_PRODUCT = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?$/;
-const UA_PART = /\([^()]*\)|[^\s()]+/g;
 
 const wholeNumber = (min: number, max: number) =>
   v.pipe(
@@ -171,47 +162,26 @@ function parseEndpoint(env: Env, warnings: string[]): string | null {
   return null;
 }
 
-/** Does `value` pass the sanitiser unchanged and name nothing of this machine? */
-function isClean(value: string): boolean {
-  return sanitize(value) === value && guardValue(value, identifiersFor([value])).hits === 0;
+let headersModule: typeof Headers | undefined;
+
+/** headers.ts, loaded only for a marker or user agent other than the default. */
+function headers(): typeof Headers {
+  headersModule ??= require("./headers.ts") as typeof Headers;
+  return headersModule;
 }
 
-/** TELEMETRY_MARKER: a short token that identifies nothing, else the default with a warning. */
+/** TELEMETRY_MARKER: the default, or a value headers.ts finds identifies nothing. */
 function parseMarker(env: Env, warnings: string[]): string {
   const value = env.TELEMETRY_MARKER?.trim();
   if (!value || value === DEFAULT_MARKER) return DEFAULT_MARKER;
-  if (MARKER.test(value) && isClean(value)) return value;
-  warnings.push(
-    `TELEMETRY_MARKER must be a short token (1-64 letters, digits or ._-) naming no host, user, address or account; using the default "${DEFAULT_MARKER}"`,
-  );
-  return DEFAULT_MARKER;
+  return headers().checkMarker(value, DEFAULT_MARKER, warnings);
 }
 
-/**
- * TELEMETRY_USER_AGENT: product tokens ("name/version"), each of which must identify nothing;
- * a (comment) is kept only when it passes the sanitiser and the guard unchanged, else dropped.
- * Anything else: the default with a warning.
- */
+/** TELEMETRY_USER_AGENT: the default, or what headers.ts keeps of the value. */
 function parseUserAgent(env: Env, warnings: string[]): string {
   const value = env.TELEMETRY_USER_AGENT?.trim();
   if (!value || value === DEFAULT_USER_AGENT) return DEFAULT_USER_AGENT;
-  const parts = USER_AGENT.test(value) ? (value.match(UA_PART) ?? []) : [];
-  const kept: string[] = [];
-  let products = 0;
-  let valid = parts.length > 0 && value.replace(UA_PART, "").trim() === "";
-  for (const part of valid ? parts : []) {
-    if (part.startsWith("(")) {
-      if (products > 0 && isClean(part)) kept.push(part);
-    } else if (UA_PRODUCT.test(part) && isClean(part)) {
-      products++;
-      kept.push(part);
-    } else valid = false;
-  }
-  if (valid && products > 0) return kept.join(" ");
-  warnings.push(
-    `TELEMETRY_USER_AGENT must be product/version tokens naming no host, user, address or account; using the default "${DEFAULT_USER_AGENT}"`,
-  );
-  return DEFAULT_USER_AGENT;
+  return headers().checkUserAgent(value, DEFAULT_USER_AGENT, warnings);
 }
 
 /** An inherited correlation id (an opaque one as given, else derived); null when unset. */

@@ -1,0 +1,54 @@
+// Derived correlation ids (docs/privacy-and-telemetry.md › Correlation ids): HMAC-SHA-256 of an
+// inherited value that is not opaque, keyed with this machine's random machine id, cut to a
+// UUIDv8. Why keyed, and what happens without a machine id: the header of correlation.ts.
+// Loaded only when an id has to be derived.
+import { fs } from "../util/builtins.ts";
+
+/** The one warning for an inherited id that is not opaque; the value itself is never shown. */
+export function derivedIdWarning(source: string): string {
+  return `${source} is not an opaque id (a UUID, 16+ hex digits, or digits joined by - or _); an opaque id derived from it is used instead, and children receive that`;
+}
+
+let key: string | undefined;
+
+/** The derivation key (see the header comment): this machine's machine id, read once. */
+function derivationKey(): string {
+  key ??= readMachineId() ?? `process:${crypto.randomUUID()}`;
+  return key;
+}
+
+const MACHINE_ID_FILES = ["/etc/machine-id", "/proc/sys/kernel/random/boot_id"];
+const MACHINE_ID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/;
+
+/** A root-owned regular file's short content, read without following a symlink; else null. */
+function readMachineId(): string | null {
+  const node = fs();
+  for (const file of MACHINE_ID_FILES) {
+    let fd: number | undefined;
+    try {
+      fd = node.openSync(file, node.constants.O_RDONLY | node.constants.O_NOFOLLOW);
+      const stat = node.fstatSync(fd);
+      if (!stat.isFile() || stat.uid !== 0) continue;
+      const buffer = Buffer.alloc(64);
+      const n = node.readSync(fd, buffer, 0, buffer.length, 0);
+      const text = buffer.subarray(0, n).toString("latin1").trim();
+      if (MACHINE_ID_RE.test(text)) return `machine:${text}`;
+    } catch {
+      // missing or unreadable: try the next one
+    } finally {
+      if (fd !== undefined) node.closeSync(fd);
+    }
+  }
+  return null;
+}
+
+/** A UUIDv8 from HMAC-SHA-256(machine key, value): stable on this machine, opaque elsewhere. */
+export function deriveId(value: string): string {
+  const hmac = new Bun.CryptoHasher("sha256", derivationKey());
+  hmac.update(`pk3s-infra-telemetry correlation id\u0000${value}`);
+  const bytes = hmac.digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80; // version 8
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
