@@ -3,7 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { DEFAULT_USER_AGENT } from "../lib/cli/version.ts";
-import { deriveId, hasOpaqueShape, inheritId, isOpaqueId } from "../lib/telemetry/correlation.ts";
+import { inheritId } from "../lib/telemetry/correlation.ts";
+import { deriveId, hasOpaqueShape, isOpaqueId } from "../lib/telemetry/derive.ts";
 import { DEFAULT_MARKER, parseSettings } from "../lib/telemetry/settings.ts";
 import { REPO } from "./support/run.ts";
 

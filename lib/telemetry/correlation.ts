@@ -19,8 +19,6 @@
 // pk3s-emit of a calling script) still agree, and children receive the derived id itself.
 // Without a machine id (not Linux), the key is random per process: the chain still holds
 // through what children inherit, only separate invocations no longer agree.
-import { guardValue } from "../privacy/guard.ts";
-import { identifiersFor } from "../privacy/names.ts";
 import type * as Derive from "./derive.ts";
 import type { Settings } from "./settings.ts";
 
@@ -43,50 +41,18 @@ export function correlate(settings: Pick<Settings, "sessionId" | "parentRunId">)
   };
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-const HEX_RE = /^[0-9a-f]{16,128}$/i;
-const DIGIT_GROUPS_RE = /^\d{1,20}(?:[-_]\d{1,20}){1,7}$/;
-const RANDOM_UUID_VERSIONS = new Set(["4", "7", "8"]);
-
-/** The opaque shapes of the header comment (shape only; see isOpaqueId for the machine check). */
-export function hasOpaqueShape(value: string): boolean {
-  const uuid = UUID_RE.exec(value);
-  if (uuid) return RANDOM_UUID_VERSIONS.has(uuid[1] ?? "");
-  if (HEX_RE.test(value)) return true;
-  if (!DIGIT_GROUPS_RE.test(value)) return false;
-  const groups = value.split(/[-_]/);
-  if (groups.some((g) => g.length === 12)) return false; // an account id
-  const dashedAddress = groups.length === 4 && groups.every((g) => g.length <= 3 && Number(g) <= 255);
-  return !dashedAddress;
-}
-
-/** Opaque: the shape, and (hex and digit ids) none of this machine's identifiers inside. */
-export function isOpaqueId(value: string): boolean {
-  if (!hasOpaqueShape(value)) return false;
-  if (UUID_RE.test(value)) return true;
-  return guardValue(value, identifiersFor([value])).hits === 0;
-}
+/** A random or time-ordered UUID (versions 4, 7, 8): opaque as it is, the common case. */
+const RANDOM_UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[478][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /**
  * The id to use for an inherited value: the value itself when opaque, else a derived id (and
- * `warn` is called once with derive.ts's derivedIdWarning(source)).
+ * `warn` is called once). Anything but a random UUID is judged by derive.ts.
  */
 export function inheritId(raw: string, source: string, warn: (message: string) => void): string {
   const value = raw.trim();
-  if (isOpaqueId(value)) return value;
-  warn(derive().derivedIdWarning(source));
-  return derive().deriveId(value);
+  if (RANDOM_UUID_RE.test(value)) return value;
+  deriveModule ??= require("./derive.ts") as typeof Derive;
+  return deriveModule.inheritId(value, source, warn);
 }
 
 let deriveModule: typeof Derive | undefined;
-
-/** derive.ts, loaded only when an id has to be derived. */
-function derive(): typeof Derive {
-  deriveModule ??= require("./derive.ts") as typeof Derive;
-  return deriveModule;
-}
-
-/** A UUIDv8 derived from `value`: stable on this machine, opaque elsewhere. */
-export function deriveId(value: string): string {
-  return derive().deriveId(value);
-}

@@ -1,8 +1,42 @@
-// Derived correlation ids (docs/privacy-and-telemetry.md › Correlation ids): HMAC-SHA-256 of an
-// inherited value that is not opaque, keyed with this machine's random machine id, cut to a
-// UUIDv8. Why keyed, and what happens without a machine id: the header of correlation.ts.
-// Loaded only when an id has to be derived.
+// Inherited correlation ids other than a random UUID (docs/privacy-and-telemetry.md ›
+// Correlation ids): whether they are opaque (the shapes in the header of correlation.ts, and
+// none of this machine's identifiers inside), and the derived id that replaces one that is not:
+// HMAC-SHA-256 keyed with this machine's random machine id, cut to a UUIDv8. Loaded by
+// correlation.ts only for such an id.
+import { guardValue } from "../privacy/guard.ts";
+import { identifiersFor } from "../privacy/names.ts";
 import { fs } from "../util/builtins.ts";
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const HEX_RE = /^[0-9a-f]{16,128}$/i;
+const DIGIT_GROUPS_RE = /^\d{1,20}(?:[-_]\d{1,20}){1,7}$/;
+const RANDOM_UUID_VERSIONS = new Set(["4", "7", "8"]);
+
+/** The opaque shapes of the header comment (shape only; see isOpaqueId for the machine check). */
+export function hasOpaqueShape(value: string): boolean {
+  const uuid = UUID_RE.exec(value);
+  if (uuid) return RANDOM_UUID_VERSIONS.has(uuid[1] ?? "");
+  if (HEX_RE.test(value)) return true;
+  if (!DIGIT_GROUPS_RE.test(value)) return false;
+  const groups = value.split(/[-_]/);
+  if (groups.some((g) => g.length === 12)) return false; // an account id
+  const dashedAddress = groups.length === 4 && groups.every((g) => g.length <= 3 && Number(g) <= 255);
+  return !dashedAddress;
+}
+
+/** Opaque: the shape, and (hex and digit ids) none of this machine's identifiers inside. */
+export function isOpaqueId(value: string): boolean {
+  if (!hasOpaqueShape(value)) return false;
+  if (UUID_RE.test(value)) return true;
+  return guardValue(value, identifiersFor([value])).hits === 0;
+}
+
+/** An opaque value as given; anything else derived, with one warning naming `source`. */
+export function inheritId(value: string, source: string, warn: (message: string) => void): string {
+  if (isOpaqueId(value)) return value;
+  warn(derivedIdWarning(source));
+  return deriveId(value);
+}
 
 /** The one warning for an inherited id that is not opaque; the value itself is never shown. */
 export function derivedIdWarning(source: string): string {
