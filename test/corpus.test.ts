@@ -170,9 +170,12 @@ async function runCorpus(
  */
 function score(leaks: Leak[], result: Awaited<ReturnType<typeof runCorpus>>) {
   const texts = [...leaks.map((l) => l.text), ...BENIGN];
-  const everywhere = `${result.artifacts}\n${result.outbox}\n${result.requests}`;
+  // ids are random: one may spell a short piece such as "db01" by chance
+  const withoutIds = (text: string) =>
+    text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>");
+  const everywhere = withoutIds(`${result.artifacts}\n${result.outbox}\n${result.requests}`);
   const leaked = leaks.filter((leak, i) => {
-    const own = result.manifestText.get(`leak-${i}`) ?? "";
+    const own = withoutIds(result.manifestText.get(`leak-${i}`) ?? "");
     return leak.gone.some((g) => {
       if (own.includes(g)) return true;
       const shared = texts.some((t) => t !== leak.text && t.includes(g));
