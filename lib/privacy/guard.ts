@@ -241,6 +241,7 @@ export function machineIdentifiers(
   found.push(["host", host], ["host", env.HOSTNAME], ["host", env.COMPUTERNAME]);
   for (const name of [host, env.HOSTNAME, env.COMPUTERNAME]) {
     if (name?.includes(".")) found.push(["host", name.slice(0, name.indexOf("."))]);
+    if (name?.includes("-")) found.push(["host", name.replaceAll("-", "_")]);
   }
   found.push(
     ["user", attempt(() => system.username())],
@@ -254,9 +255,6 @@ export function machineIdentifiers(
     const trimmed = home.length > 1 ? withoutTrailingSeparators(home) : home;
     found.push(["home", trimmed]);
     if (trimmed.includes("\\")) found.push(["home", trimmed.replaceAll("\\", "/")]);
-  }
-  for (const name of [host, env.HOSTNAME, env.COMPUTERNAME]) {
-    if (name?.includes("-")) found.push(["host", name.replaceAll("-", "_")]);
   }
   const interfaces = options.addresses === false ? {} : (attempt(() => system.networkInterfaces()) ?? {});
   for (const list of Object.values(interfaces)) {
@@ -352,11 +350,7 @@ function compile(ids: readonly Identifier[]): Compiled {
 
 /** Could normalise()/fold() change `text`? False for printable ASCII without "%", "[", "(", "{", "<". */
 export function mayNeedFolding(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x25) return true;
-  }
-  return /[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(text);
+  return /[^ -$&-~]|[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(text);
 }
 
 let normaliseModule: typeof Normalise | undefined;
@@ -375,9 +369,7 @@ function fold(text: string): string {
 function guardString(text: string, c: Compiled): { text: string; hits: number } {
   const r = replaceIn(text, c);
   if (!mayNeedFolding(r.text)) return r;
-  const folded = fold(r.text);
-  if (folded === r.text) return r;
-  const again = replaceIn(folded, c);
+  const again = replaceIn(fold(r.text), c);
   return again.hits > 0 ? { text: again.text, hits: r.hits + again.hits } : r;
 }
 

@@ -162,26 +162,20 @@ function parseEndpoint(env: Env, warnings: string[]): string | null {
   return null;
 }
 
+/** headers.ts, loaded only for a marker or user agent other than the default. */
 let headersModule: typeof Headers | undefined;
 
-/** headers.ts, loaded only for a marker or user agent other than the default. */
-function headers(): typeof Headers {
+/** TELEMETRY_MARKER / TELEMETRY_USER_AGENT: the default, or what headers.ts keeps of the value. */
+function parseHeader(
+  value: string | undefined,
+  fallback: string,
+  check: "checkMarker" | "checkUserAgent",
+  warnings: string[],
+): string {
+  const trimmed = value?.trim();
+  if (!trimmed || trimmed === fallback) return fallback;
   headersModule ??= require("./headers.ts") as typeof Headers;
-  return headersModule;
-}
-
-/** TELEMETRY_MARKER: the default, or a value headers.ts finds identifies nothing. */
-function parseMarker(env: Env, warnings: string[]): string {
-  const value = env.TELEMETRY_MARKER?.trim();
-  if (!value || value === DEFAULT_MARKER) return DEFAULT_MARKER;
-  return headers().checkMarker(value, DEFAULT_MARKER, warnings);
-}
-
-/** TELEMETRY_USER_AGENT: the default, or what headers.ts keeps of the value. */
-function parseUserAgent(env: Env, warnings: string[]): string {
-  const value = env.TELEMETRY_USER_AGENT?.trim();
-  if (!value || value === DEFAULT_USER_AGENT) return DEFAULT_USER_AGENT;
-  return headers().checkUserAgent(value, DEFAULT_USER_AGENT, warnings);
+  return headersModule[check](trimmed, fallback, warnings);
 }
 
 /** An inherited correlation id (an opaque one as given, else derived); null when unset. */
@@ -287,13 +281,13 @@ export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsRe
   const settings: Settings = {
     enabledRaw: env.TELEMETRY_ENABLED,
     endpoint: parseEndpoint(env, warnings),
-    marker: parseMarker(env, warnings),
+    marker: parseHeader(env.TELEMETRY_MARKER, DEFAULT_MARKER, "checkMarker", warnings),
     token: token ? token : null,
     maxRetries: parseField(env, NUMBER_FIELDS.maxRetries, warnings),
     connectTimeoutSeconds: parseField(env, NUMBER_FIELDS.connectTimeoutSeconds, warnings),
     requestTimeoutSeconds: parseField(env, NUMBER_FIELDS.requestTimeoutSeconds, warnings),
     outboxDir: outboxRaw ? absolutePath(cwd, outboxRaw) : defaultOutboxDir(env),
-    userAgent: parseUserAgent(env, warnings),
+    userAgent: parseHeader(env.TELEMETRY_USER_AGENT, DEFAULT_USER_AGENT, "checkUserAgent", warnings),
     sessionId: parseId(env, "TELEMETRY_SESSION_ID", warnings),
     parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings),
     runId: parseId(env, "TELEMETRY_RUN_ID", warnings),
