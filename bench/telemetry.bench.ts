@@ -60,6 +60,7 @@ function sampleEvent() {
     sessionId: newId(),
     runId: newId(),
     parentRunId: null,
+    script: "pk3s-run-scenario",
   });
 }
 

@@ -130,8 +130,8 @@ describe("enabled, answering endpoint", () => {
       session_id: "5e550000000a0001",
       parent_run_id: "c11a000000000042",
       component: "infra",
-      command: { name: "run-scenario", scenario: null, level: null, result: "started" },
-      client: { repository: "productive-k3s-infra", telemetry_enabled: true },
+      command: { name: "run-scenario", scenario: "", level: null, result: "started" },
+      client: { repository: "productive-k3s-infra", script: "pk3s-emit", telemetry_enabled: "true" },
       telemetry_meta: { delivery_mode: "best-effort", anonymous_by_contract: true },
     });
     expect(started?.command.duration_ms).toBeUndefined();
@@ -166,7 +166,7 @@ describe("enabled, answering endpoint", () => {
     await waitFor(() => receiver.requests.length >= 2, 15_000, "two requests");
     await settled(dirs);
     const [a, b] = receiver.requests.map((r) => parseEvent(r.body));
-    expect(a?.parent_run_id).toBeNull();
+    expect(a?.parent_run_id).toBe("");
     expect(a?.session_id).toMatch(UUID);
     expect(a?.session_id).not.toBe(b?.session_id as string);
   });

@@ -31,6 +31,7 @@ function startedEvent() {
     sessionId: "s",
     runId: "r",
     parentRunId: null,
+    script: "pk3s-emit",
   });
 }
 

@@ -62,6 +62,8 @@ export function redactSecrets(text: string): string {
 }
 
 export interface Logger {
+  /** The program the lines are prefixed with (also an event's client.script). */
+  readonly program: string;
   warn(message: string): void;
   error(message: string): void;
   info(message: string): void;
@@ -71,6 +73,7 @@ export function createLogger(program: string, sink: (line: string) => void = wri
   const line = (kind: string, message: string) =>
     sink(redactSecrets(`${program}: ${kind ? `${kind}: ` : ""}${message}`));
   return {
+    program,
     warn: (m) => line("warning", m),
     error: (m) => line("error", m),
     info: (m) => line("", m),

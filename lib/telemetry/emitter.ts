@@ -22,7 +22,8 @@ import type { Settings } from "./settings.ts";
 /** How long a finishing command waits for its in-flight inline deliveries. */
 export const SETTLE_BUDGET_MS = 40;
 
-export type EmitFields = Omit<EventInput, "sessionId" | "runId" | "parentRunId">;
+/** What a caller gives; the ids come from the correlation, client.script from the logger's program. */
+export type EmitFields = Omit<EventInput, "sessionId" | "runId" | "parentRunId" | "script">;
 
 export interface EmitterOptions {
   /** Print what would be sent; send and queue nothing. */
@@ -91,7 +92,7 @@ export class Emitter {
     if (!this.consent.enabled) return null;
     // Names are the only caller-given strings in an event (the ids were checked when the
     // settings were read): sanitised, guarded for this machine's identifiers, reduced again.
-    const names = recordNames({ command: fields.command, scenario: fields.scenario ?? null });
+    const names = recordNames({ command: fields.command, scenario: fields.scenario || null });
     const event = buildEvent({
       ...fields,
       command: names.command ?? "unknown",
@@ -99,6 +100,7 @@ export class Emitter {
       sessionId: correlation.sessionId,
       runId: correlation.runId,
       parentRunId: correlation.parentRunId,
+      script: this.options.log.program,
     });
     // A field that carries the token (e.g. a scenario name set from the wrong variable) would
     // put it on disk, on stdout (preview) and in the body: drop the event, never the command.

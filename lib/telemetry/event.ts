@@ -1,6 +1,11 @@
-// Event: the infra.command.* usage event in docs/privacy-and-telemetry.md › Usage events — its valibot schema (the single source of
-// truth, exported as JSON Schema) and its builder. Strict objects: nothing but allow-listed
-// fields can be in an event, so no host, user, path, IP or endpoint can ride along.
+// Event: the infra.command.* usage event in docs/privacy-and-telemetry.md › Usage events — its
+// valibot schema (the single source of truth, exported as JSON Schema) and its builder. Strict
+// objects: nothing but allow-listed fields can be in an event, so no host, user, path, IP or
+// endpoint can ride along. The endpoint also receives the bash reference's events and those of
+// productive-k3s-core and -cli: the fields they share keep those names and JSON types
+// (`parent_run_id` and `command.scenario` strings, empty when none; `client.telemetry_enabled`
+// the string "true"; `client.script` the sender); ours (event_id, client.version,
+// command.level, command.duration_ms) are added beside them.
 import * as v from "valibot";
 import { REPOSITORY, VERSION } from "../cli/version.ts";
 import { newId } from "./correlation.ts";
@@ -15,6 +20,8 @@ export const UTC_TIMESTAMP = v.pipe(v.string(), v.isoTimestamp(), v.endsWith("Z"
 export const LEVELS = ["static", "contract", "live"] as const;
 export const Level = v.picklist(LEVELS);
 export const COMMAND_RESULTS = ["started", "success", "failed", "skipped"] as const;
+/** An id, or "" when there is none (the reference's JSON type for a missing parent). */
+const OPTIONAL_ID = v.union([v.literal(""), ID]);
 
 export const EventSchema = v.strictObject({
   schema_version: v.literal(EVENT_SCHEMA_VERSION),
@@ -24,19 +31,22 @@ export const EventSchema = v.strictObject({
   sent_at: UTC_TIMESTAMP,
   session_id: ID,
   run_id: ID,
-  parent_run_id: v.nullable(ID),
+  parent_run_id: OPTIONAL_ID,
   component: v.literal(COMPONENT),
   command: v.strictObject({
     name: NAME,
-    scenario: v.nullable(NAME),
+    scenario: v.union([v.literal(""), NAME]),
     level: v.nullable(Level),
     result: v.picklist(COMMAND_RESULTS),
     duration_ms: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   }),
   client: v.strictObject({
     repository: v.literal(REPOSITORY),
+    /** The program that sent it: pk3s-run-matrix, pk3s-run-scenario, pk3s-emit. */
+    script: NAME,
     version: v.pipe(v.string(), v.regex(/^[0-9A-Za-z.+-]{1,32}$/)),
-    telemetry_enabled: v.literal(true),
+    /** A string, as the reference sends it: an event exists only when telemetry is on. */
+    telemetry_enabled: v.literal("true"),
   }),
   telemetry_meta: v.strictObject({
     delivery_mode: v.literal("best-effort"),
@@ -57,6 +67,8 @@ export interface EventInput {
   sessionId: string;
   runId: string;
   parentRunId: string | null;
+  /** The sending program (client.script). */
+  script: string;
   now?: Date;
 }
 
@@ -70,16 +82,16 @@ export function buildEvent(input: EventInput): TelemetryEvent {
     sent_at: (input.now ?? new Date()).toISOString(),
     session_id: input.sessionId,
     run_id: input.runId,
-    parent_run_id: input.parentRunId,
+    parent_run_id: input.parentRunId ?? "",
     component: COMPONENT,
     command: {
       name: input.command,
-      scenario: input.scenario ?? null,
+      scenario: input.scenario ?? "",
       level: input.level ?? null,
       result: input.result,
       ...(input.durationMs != null ? { duration_ms: Math.max(0, Math.round(input.durationMs)) } : {}),
     },
-    client: { repository: REPOSITORY, version: VERSION, telemetry_enabled: true },
+    client: { repository: REPOSITORY, script: input.script, version: VERSION, telemetry_enabled: "true" },
     telemetry_meta: { delivery_mode: "best-effort", anonymous_by_contract: true },
   };
   return v.parse(EventSchema, event);

@@ -16,6 +16,7 @@ export function makeEvent(overrides: Partial<EventInput> = {}): TelemetryEvent {
     sessionId: newId(),
     runId: newId(),
     parentRunId: null,
+    script: "pk3s-run-scenario",
     ...overrides,
   });
 }
