@@ -29,7 +29,7 @@ JOBS ?= 2
 LEVEL ?= static
 SCENARIO ?=
 MATRIX := "$(BUN)" scripts/run-matrix.ts
-ARTIFACTS := "$(BUN)" tools/artifacts.ts
+ARTIFACTS := $(MATRIX)
 
 .PHONY: help setup run test lint format typecheck unit build bench clean schemas dist install FORCE \
 	test-static test-contract test-live test-matrix-all scenario-test test-checkstatus test-clean
@@ -74,7 +74,7 @@ test-live: $(DEPS) ## Matrix of the bundled scenarios at the live level (skips w
 	@$(MATRIX) live $(SCENARIOS)
 
 # An interrupted level (exit 130 after Ctrl-C, 143 after SIGTERM) ends the loop with its status.
-test-matrix-all: $(DEPS) ## static, contract and live (one consent question, one session), then one line per manifest
+test-matrix-all: $(DEPS) ## static, contract and live (one consent question, one session), then the status of this run
 	@status=0; since=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
 	TELEMETRY_ENABLED=$$($(MATRIX) consent) || exit $$?; export TELEMETRY_ENABLED; \
 	TELEMETRY_SESSION_ID=$${TELEMETRY_SESSION_ID:-$$("$(BUN)" -e 'console.log(Bun.randomUUIDv7())')}; \
@@ -90,10 +90,10 @@ scenario-test: $(DEPS) ## One scenario: make scenario-test LEVEL=static SCENARIO
 	@test -n "$(SCENARIO)" || { echo "usage: make scenario-test LEVEL=static|contract|live SCENARIO=<name>" >&2; exit 2; }
 	@"$(BUN)" scripts/run-scenario.ts $(LEVEL) $(SCENARIO)
 
-test-checkstatus: $(DEPS) ## One line per manifest (result, level, scenario, duration); exit 1 on any fail
+test-checkstatus: $(DEPS) ## Latest result per scenario and level ([OK]/[SKIP]/[FAIL]); TEST_SCENARIO filters; exit 1 on a fail
 	@$(ARTIFACTS) status
 
-test-clean: $(DEPS) ## Remove test artifacts (only SCENARIO's with SCENARIO=<name>)
+test-clean: $(DEPS) ## Remove the test artifacts the tools wrote (only SCENARIO's, or TEST_SCENARIO's, when given)
 	@$(ARTIFACTS) clean $(SCENARIO)
 
 schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas

@@ -3,6 +3,7 @@
 // root summary, telemetry consent resolved once for the whole chain.
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
+import { isArtifactCommand, runArtifactCommand } from "../lib/artifacts/commands.ts";
 import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
 import { junitXml, markdownTable, summaryText } from "../lib/artifacts/reports.ts";
 import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
@@ -21,7 +22,13 @@ import {
   type ScenarioSpec,
   watchInterrupts,
 } from "../lib/runs/runner.ts";
-import { bundledScenariosDir, resolveScenario, ScenarioError, scenarioTarget } from "../lib/runs/scenario.ts";
+import {
+  bundledScenariosDir,
+  resolveScenario,
+  ScenarioError,
+  scenarioSource,
+  scenarioTarget,
+} from "../lib/runs/scenario.ts";
 import { Emitter } from "../lib/telemetry/emitter.ts";
 import type { TestLevel } from "../lib/telemetry/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
@@ -32,9 +39,12 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
                        [--shard I/N [--durations FILE[,FILE...]]]
        pk3s-run-matrix merge <summary.json...> [--out DIR] [--allow-partial] [--junit FILE]
        pk3s-run-matrix consent [--telemetry enable|disable]
+       pk3s-run-matrix status [--all] [--since TIME]
+       pk3s-run-matrix clean [SCENARIO]
 
   Runs scenario-test-<level> of every scenario (static, contract or live), writes one manifest per
-  scenario under $TEST_ARTIFACTS_DIR/infra-runs/ and one $TEST_ARTIFACTS_DIR/<run_id>-summary.json.
+  scenario, $TEST_ARTIFACTS_DIR/infra-runs/<UTC stamp>-<level>-<short id>-<scenario>.json, and one
+  $TEST_ARTIFACTS_DIR/<UTC stamp>-<level>-<short id>-summary.json.
   --jobs N         run N static/contract scenarios at a time (live stays sequential unless
                    --parallel-live is given)
   --junit FILE     also write JUnit XML
@@ -44,6 +54,10 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
   'merge' combines the shards' summaries into one (pk3s-run-matrix merge --help; docs/sharding.md).
   'consent' resolves consent once for a chain of runs (asking on stderr at a terminal) and prints
   true or false: export TELEMETRY_ENABLED="$(pk3s-run-matrix consent)".
+  'status' prints one [OK]/[SKIP]/[FAIL] line per result (the latest per scenario and level; --all
+  for every one) and a Summary line; exit 1 on a failure or when there are no artifacts.
+  'clean' removes every artifact the tools wrote, or only SCENARIO's manifests. Both honour
+  TEST_SCENARIO.
   Exit 0 when nothing failed; 1 when a scenario failed, make is missing, or an artifact could not
   be written; 2 on usage errors; 130 after SIGINT (Ctrl-C), 143 after SIGTERM (the summary is
   written first either way).
@@ -65,10 +79,21 @@ function specsFor(level: TestLevel, names: string[], scenariosDir: string | unde
     const target = scenarioTarget(level);
     try {
       const resolved = resolveScenario(name, { scenariosDir, env: process.env, bundledDir });
-      return { name, level, dir: resolved.dir, definition: resolved.definition, target, makeArgs: [] };
+      const { dir, definition, source } = resolved;
+      return { name, level, dir, definition, source, target, makeArgs: [] };
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      return { name, level, dir: null, definition: null, target, makeArgs: [], problem: error.recordable };
+      const source = scenarioSource({ scenariosDir, env: process.env, bundledDir }).kind;
+      return {
+        name,
+        level,
+        dir: null,
+        definition: null,
+        source,
+        target,
+        makeArgs: [],
+        problem: error.recordable,
+      };
     }
   });
 }
@@ -103,6 +128,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
   await runScenarioCheckIfAsked(argv);
   if (argv[0] === "merge")
     return (await import("../lib/cli/merge-command.ts")).mergeCommand(argv.slice(1), log);
+  if (isArtifactCommand(argv)) return runArtifactCommand(argv, log);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, ...rawNames] = positionals;
   if (levelRaw === "consent") {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // pk3s-run-scenario: run one scenario's test target at one level, write its anonymous manifest,
 // report it as telemetry events when enabled, and print [PASS]/[SKIP]/[FAIL].
+import { isArtifactCommand, runArtifactCommand } from "../lib/artifacts/commands.ts";
 import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
 import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
 import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
@@ -21,6 +22,7 @@ import {
   resolveScenario,
   ScenarioError,
   scenarioTarget,
+  sourceKindOfDir,
 } from "../lib/runs/scenario.ts";
 import { Emitter } from "../lib/telemetry/emitter.ts";
 import type { TestLevel } from "../lib/telemetry/event.ts";
@@ -30,10 +32,12 @@ const USAGE = `Usage:
   pk3s-run-scenario <level> <scenario> [--dir DIR] [--target T] [--scenarios-dir DIR]
                     [--telemetry enable|disable] [-- make-args...]
   pk3s-run-scenario <level> <scenario> <scenario-dir> <target> [make-args...]   (reference form)
+  pk3s-run-scenario status [--all] [--since TIME] | clean [SCENARIO]   (as pk3s-run-matrix)
 
   <level> is static, contract or live. Runs 'make -C <dir> <target>' (default target
   scenario-test-<level>) with the telemetry context propagated, writes
-  $TEST_ARTIFACTS_DIR/infra-runs/<run_id>.json and prints [PASS], [SKIP] or [FAIL].
+  $TEST_ARTIFACTS_DIR/infra-runs/<UTC stamp>-<level>-<scenario>-<short id>.json and prints
+  [PASS], [SKIP] or [FAIL].
   Exit 0 on pass and skip, 1 on fail (or when make is missing, or the manifest could not be
   written), 2 on usage errors, 130 after SIGINT (Ctrl-C), 143 after SIGTERM.
 `;
@@ -51,12 +55,14 @@ function scenarioSpec(
   options: { dir?: string; target?: string; scenariosDir?: string; makeArgs: string[] },
 ): ScenarioSpec {
   const target = options.target ?? scenarioTarget(level);
+  const bundledDir = bundledScenariosDir();
   if (options.dir) {
     return {
       name,
       level,
       dir: options.dir,
       definition: readScenarioDefinition(name, options.dir),
+      source: sourceKindOfDir(options.dir, { env: process.env, bundledDir }),
       target,
       makeArgs: options.makeArgs,
     };
@@ -64,13 +70,14 @@ function scenarioSpec(
   const resolved = resolveScenario(name, {
     scenariosDir: options.scenariosDir,
     env: process.env,
-    bundledDir: bundledScenariosDir(),
+    bundledDir,
   });
   return {
     name,
     level,
     dir: resolved.dir,
     definition: resolved.definition,
+    source: resolved.source,
     target,
     makeArgs: options.makeArgs,
   };
@@ -79,6 +86,7 @@ function scenarioSpec(
 async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
   await runScenarioCheckIfAsked(argv);
+  if (isArtifactCommand(argv)) return runArtifactCommand(argv, log);
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, name, ...rest] = positionals;
   const level = parseLevel(levelRaw);

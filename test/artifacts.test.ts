@@ -1,13 +1,31 @@
 // The artifact formats and their housekeeping: schemas/*.json are what the valibot schemas
 // generate (not stale), the ajv validator the other suites use really rejects what the formats
-// forbid, and `make test-checkstatus` / `make test-clean` work through real make over real
-// manifests written by pk3s-run-matrix.
+// forbid, every field the bash reference writes has the same name and JSON type in ours, and
+// `status` / `clean` (subcommands of the binaries, behind `make test-checkstatus` /
+// `make test-clean`) work through real processes over a directory that mixes current files,
+// this toolkit's earlier uuid-named files and the reference's (test/fixtures/).
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { cleanArtifacts } from "../lib/artifacts/clean.ts";
+import {
+  isManifestName,
+  isSummaryName,
+  manifestRelativePath,
+  summaryFileName,
+} from "../lib/artifacts/names.ts";
+import { parseStoredManifest, parseStoredSummary } from "../lib/artifacts/reader.ts";
 import type { Manifest, Summary } from "../lib/artifacts/records.ts";
 import { generatedSchemas } from "../lib/artifacts/schemas.ts";
-import { REPO } from "./support/run.ts";
+import { REPO, TestDirs } from "./support/run.ts";
 import { type Sandbox, withSandbox } from "./support/sandbox.ts";
 import { validateArtifact } from "./support/schemas.ts";
 
@@ -22,8 +40,6 @@ async function matrix(sb: Sandbox, level: string, names: string[], failing: stri
   const r = await sb.run("run-matrix", [level, ...names, "--scenarios-dir", sb.scenarios]);
   expect(r.code).toBe(failing.length > 0 ? 1 : 0);
 }
-
-const manifestFiles = (sb: Sandbox) => readdirSync(join(sb.artifacts, "infra-runs")).sort();
 
 describe("schemas/*.json", () => {
   test("are exactly what the valibot schemas generate (run `make schemas` after changing one)", () => {
@@ -82,95 +98,416 @@ describe("schemas/*.json", () => {
     }));
 });
 
-describe("make test-checkstatus", () => {
-  test.concurrent("one line per manifest; exit non-zero when one failed", () =>
+const FIXTURES = join(REPO, "test", "fixtures");
+const REFERENCE_MANIFESTS = [
+  "20261130-101500-static-48213-multipass.json",
+  "20261130-101700-contract-onprem-basic-48377.json",
+  "20261130-101800-live-48502-aws-single-node.json",
+];
+const REFERENCE_SUMMARY = "20261130-101500-static-48213-summary.json";
+const EARLIER_MANIFEST = "01a1f2c0-5e10-7a3b-9c4d-0a1b2c3d4e5f.json";
+const EARLIER_SUMMARY = "01a1f2c0-5e0e-7c11-8d2e-1f2e3d4c5b6a-summary.json";
+const fixture = (dir: string, file: string) => JSON.parse(readFileSync(join(FIXTURES, dir, file), "utf8"));
+
+/** Copy the reference's and the earlier files into the sandbox: a directory mid-migration. */
+function migrating(sb: Sandbox): void {
+  const runs = join(sb.artifacts, "infra-runs");
+  mkdirSync(runs, { recursive: true });
+  for (const f of REFERENCE_MANIFESTS) copyFileSync(join(FIXTURES, "reference", f), join(runs, f));
+  copyFileSync(join(FIXTURES, "reference", REFERENCE_SUMMARY), join(sb.artifacts, REFERENCE_SUMMARY));
+  copyFileSync(join(FIXTURES, "earlier", EARLIER_MANIFEST), join(runs, EARLIER_MANIFEST));
+  copyFileSync(join(FIXTURES, "earlier", EARLIER_SUMMARY), join(sb.artifacts, EARLIER_SUMMARY));
+}
+
+const outLines = (text: string) => text.split("\n").filter(Boolean);
+/** Status lines with the measured duration of `scenarios` (run by the test) replaced by `<n>`. */
+const measured =
+  (...scenarios: string[]) =>
+  (line: string) =>
+    scenarios.some((s) => line.includes(` scenario=${s} `))
+      ? line.replace(/duration=\d+(\.\d+)?s$/, "duration=<n>s")
+      : line;
+
+/** Leaf paths of a JSON value with their JSON types ("string", "number", "array<string>", …). */
+function shape(value: unknown, path = ""): Record<string, string> {
+  if (Array.isArray(value)) {
+    const inner = value.length > 0 ? typeof value[0] : "empty";
+    return { [path]: `array<${inner}>` };
+  }
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, string> = {};
+    for (const [key, item] of Object.entries(value))
+      Object.assign(out, shape(item, path ? `${path}.${key}` : key));
+    return out;
+  }
+  return { [path]: value === null ? "null" : typeof value };
+}
+
+describe("the reference's field names and JSON types (test/fixtures/reference, from its field list)", () => {
+  test.concurrent("a manifest and a summary of ours carry every reference field with the same type", () =>
     withSandbox(async (sb) => {
-      await matrix(sb, "static", ["ck-pass", "ck-fail"], ["ck-fail"]);
-      const r = await sb.make(["test-checkstatus"]);
-      expect(r.code).not.toBe(0);
-      const out = r.stdout.split("\n").filter(Boolean);
-      expect(out).toHaveLength(3);
-      expect(out.filter((l) => l.includes("ck-pass"))).toHaveLength(1);
-      expect(out.filter((l) => l.includes("ck-fail"))).toHaveLength(1);
-      expect(out.find((l) => l.includes("ck-pass"))).toMatch(/^PASS\s+static\s+ck-pass\s+\d+\.\d\ds$/);
-      expect(out.find((l) => l.includes("ck-fail"))).toMatch(
-        /^FAIL\s+static\s+ck-fail\s+\d+\.\d\ds {2}exit 1$/,
+      sb.scenario(
+        "multipass",
+        { [T]: ["@true"] },
+        {
+          definition: {
+            schema_version: "1",
+            name: "multipass",
+            levels: {
+              static: {
+                environment: "vm",
+                topology: "three-node",
+                node_count_expected: 3,
+                bootstrap_modes_used: ["server", "agent", "stack"],
+                features: { cert_manager: true, longhorn: true, rancher: true, registry: true },
+              },
+            },
+          },
+        },
       );
-      expect(out[2]).toBe("2 manifest(s): 1 passed, 1 failed, 0 skipped");
+      const r = await sb.run("run-matrix", ["static", "multipass", "--scenarios-dir", sb.scenarios]);
+      expect(r.code).toBe(0);
+      const ours = { manifest: shape(sb.manifest("multipass")), summary: shape(sb.summary()) };
+      const reference = {
+        manifest: shape(fixture("reference", REFERENCE_MANIFESTS[0] as string)),
+        summary: shape(fixture("reference", REFERENCE_SUMMARY)),
+      };
+      for (const kind of ["manifest", "summary"] as const) {
+        const missing = Object.entries(reference[kind]).filter(([path, type]) => ours[kind][path] !== type);
+        expect({ kind, missing }).toEqual({ kind, missing: [] });
+      }
+      // The values the reference writes when nothing says otherwise.
+      const m = sb.manifest("multipass");
+      expect(m.productive_k3s).toMatchObject(
+        fixture("reference", REFERENCE_MANIFESTS[0] as string).productive_k3s,
+      );
+      expect(m.ci).toEqual({ provider: "local", workflow: "", run_id: "" });
+      expect(m.installation.node_count_expected).toBe("3");
+      expect(m.telemetry.endpoint_configured).toBe(true); // the sandbox sets TELEMETRY_ENDPOINT
     }));
 
-  test.concurrent("exit 0 when nothing failed; an unreadable manifest counts as a failure", () =>
+  test.concurrent("endpoint_configured is true only when TELEMETRY_ENDPOINT was set", () =>
     withSandbox(async (sb) => {
-      await matrix(sb, "static", ["ok-a"]);
-      const ok = await sb.make(["test-checkstatus"]);
-      expect(ok.code).toBe(0);
-      expect(ok.stdout).toContain("1 manifest(s): 1 passed, 0 failed, 0 skipped");
-      writeFileSync(join(sb.artifacts, "infra-runs", "half-written.json"), '{"schema_version": "1", ');
-      const bad = await sb.make(["test-checkstatus"]);
-      expect(bad.code).not.toBe(0);
-      expect(bad.stdout).toContain("INVALID  half-written.json");
+      sb.scenario("ep", { [T]: ["@true"] });
+      const r = await sb.run("run-matrix", ["static", "ep", "--scenarios-dir", sb.scenarios], {
+        TELEMETRY_ENDPOINT: undefined, // the default endpoint is not "configured"
+      });
+      expect(r.code).toBe(0);
+      expect(sb.manifest("ep").telemetry.endpoint_configured).toBe(false);
+      expect(sb.summary().telemetry.endpoint_configured).toBe(false);
     }));
+
+  test("our reader takes the reference's files and this toolkit's earlier ones", () => {
+    const read = (dir: string, file: string) =>
+      parseStoredManifest(readFileSync(join(FIXTURES, dir, file), "utf8"));
+    const rows: Array<[string, string, Record<string, unknown>]> = [
+      [
+        "reference",
+        REFERENCE_MANIFESTS[0] as string,
+        { scenario: "multipass", test_level: "static", result: "pass", duration_seconds: 7 },
+      ],
+      [
+        "reference",
+        REFERENCE_MANIFESTS[1] as string,
+        { scenario: "onprem-basic", test_level: "contract", result: "fail" },
+      ],
+      [
+        "reference",
+        REFERENCE_MANIFESTS[2] as string,
+        { scenario: "aws-single-node", skip_reason: "missing aws credentials" },
+      ],
+      [
+        "earlier",
+        EARLIER_MANIFEST,
+        { scenario: "multipass", test_level: "contract", duration_seconds: 0.412 },
+      ],
+    ];
+    for (const [dir, file, expected] of rows) {
+      const got = read(dir, file);
+      expect({ file, ok: got.ok }).toEqual({ file, ok: true });
+      if (got.ok) expect(got.value).toMatchObject(expected);
+    }
+    for (const [dir, file] of [
+      ["reference", REFERENCE_SUMMARY],
+      ["earlier", EARLIER_SUMMARY],
+    ] as const) {
+      const got = parseStoredSummary(readFileSync(join(FIXTURES, dir, file), "utf8"));
+      expect({ file, ok: got.ok }).toEqual({ file, ok: true });
+    }
+    // Not a manifest: another repository's JSON, or no result fields.
+    expect(
+      parseStoredManifest(
+        JSON.stringify({ ...fixture("reference", REFERENCE_MANIFESTS[0] as string), repository: "x" }),
+      ).ok,
+    ).toBe(false);
+    expect(parseStoredManifest("{}").ok).toBe(false);
+  });
 });
 
-describe("tools/artifacts.ts status --since (the end of make test-matrix-all)", () => {
-  test.concurrent("lists only manifests started at or after the given time, same second included", () =>
+describe("file names", () => {
+  const at = new Date("2026-12-01T20:28:37.123Z");
+  const runId = "01a23365-a2e6-71dc-a360-889ba5051db8";
+  test("matrix and direct manifests, summaries: UTC stamp, level, short id (never a pid), scenario", () => {
+    expect(
+      manifestRelativePath({
+        startedAt: at,
+        level: "static",
+        runId,
+        scenario: "multipass",
+        layout: "matrix",
+      }),
+    ).toBe("infra-runs/20261201-202837-static-a5051db8-multipass.json");
+    expect(
+      manifestRelativePath({ startedAt: at, level: "live", runId, scenario: "multipass", layout: "direct" }),
+    ).toBe("infra-runs/20261201-202837-live-multipass-a5051db8.json");
+    expect(summaryFileName(at, "contract", runId)).toBe("20261201-202837-contract-a5051db8-summary.json");
+  });
+
+  test("the names the tools give, and only those, are recognised (for clean)", () => {
+    const manifests: Array<[string, boolean]> = [
+      ["20261201-202837-static-a5051db8-multipass.json", true],
+      ["20261201-202837-live-multipass-a5051db8.json", true],
+      ["20261130-101700-contract-onprem-basic-48377.json", true], // the reference's, pid and all
+      [EARLIER_MANIFEST, true],
+      ["20261201-202837-static-a5051db8-multipass.json.4242.tmp", true],
+      ["notes.json", false],
+      ["20261201-202837-nightly-x.json", false],
+      ["2026-12-01-static-x.json", false],
+      [".20261201-202837-static-x.json", false],
+    ];
+    for (const [file, ours] of manifests)
+      expect({ file, ours: isManifestName(file) }).toEqual({ file, ours });
+    const summaries: Array<[string, boolean]> = [
+      ["20261201-202837-static-a5051db8-summary.json", true],
+      [REFERENCE_SUMMARY, true],
+      [EARLIER_SUMMARY, true],
+      ["quarterly-summary.json", false],
+      ["summary.json", false],
+    ];
+    for (const [file, ours] of summaries) expect({ file, ours: isSummaryName(file) }).toEqual({ file, ours });
+  });
+});
+
+describe("status (pk3s-run-matrix status, make test-checkstatus)", () => {
+  test.concurrent("a mixed directory: one line per result, oldest first, the reference's wording", () =>
     withSandbox(async (sb) => {
+      migrating(sb);
+      await matrix(sb, "static", ["fresh"]);
+      const r = await sb.make(["test-checkstatus"]);
+      expect(outLines(r.stdout).map(measured("fresh"))).toEqual([
+        "[OK] contract scenario=multipass duration=0.412s",
+        "[OK] static scenario=multipass duration=7s",
+        "[FAIL] contract scenario=onprem-basic duration=11s",
+        "[SKIP] live scenario=aws-single-node duration=0s",
+        "[OK] static scenario=fresh duration=<n>s",
+        "Summary: 3 pass, 1 skip, 1 fail, 0 unknown",
+      ]);
+      expect(r.stderr).not.toContain("WARN");
+      expect(r.code).not.toBe(0);
+    }));
+
+  test.concurrent("the latest result per scenario and level by default; --all for the history", () =>
+    withSandbox(async (sb) => {
+      migrating(sb);
+      await matrix(sb, "static", ["multipass"], ["multipass"]); // fails now, passed in the reference's run
+      const latest = await sb.run("run-matrix", ["status"], { TEST_SCENARIO: "multipass" });
+      expect(outLines(latest.stdout).map(measured("multipass"))).toEqual([
+        "[OK] contract scenario=multipass duration=<n>s",
+        "[FAIL] static scenario=multipass duration=<n>s",
+        "Summary: 1 pass, 0 skip, 1 fail, 0 unknown",
+      ]);
+      expect(latest.code).toBe(1);
+      const all = await sb.run("run-matrix", ["status", "--all"], { TEST_SCENARIO: "multipass" });
+      expect(outLines(all.stdout).map(measured("multipass"))).toEqual([
+        "[OK] contract scenario=multipass duration=<n>s",
+        "[OK] static scenario=multipass duration=<n>s",
+        "[FAIL] static scenario=multipass duration=<n>s",
+        "Summary: 2 pass, 0 skip, 1 fail, 0 unknown",
+      ]);
+      expect(all.code).toBe(1);
+    }));
+
+  test.concurrent("TEST_SCENARIO filters (exit 0 when its results passed), from either binary", () =>
+    withSandbox(async (sb) => {
+      migrating(sb);
+      writeFileSync(join(sb.artifacts, "infra-runs", "half-written.json"), '{"schema_version": "1", ');
+      for (const script of ["run-matrix", "run-scenario"]) {
+        const r = await sb.run(script, ["status"], { TEST_SCENARIO: "aws-single-node" });
+        expect({ script, lines: outLines(r.stdout), code: r.code }).toEqual({
+          script,
+          lines: [
+            "[SKIP] live scenario=aws-single-node duration=0s",
+            "Summary: 0 pass, 1 skip, 0 fail, 0 unknown",
+          ],
+          code: 0,
+        });
+      }
+      const viaMake = await sb.make(["test-checkstatus"], { TEST_SCENARIO: "multipass" });
+      expect(viaMake.code).toBe(0);
+      expect(outLines(viaMake.stdout).at(-1)).toBe("Summary: 2 pass, 0 skip, 0 fail, 0 unknown");
+    }));
+
+  test.concurrent("no artifacts at all: a warning on stderr, nothing on stdout, exit 1", () =>
+    withSandbox(async (sb) => {
+      const missing = await sb.run("run-matrix", ["status"]);
+      expect(missing).toMatchObject({ code: 1, stdout: "" });
+      expect(missing.stderr).toBe(
+        "[WARN] No test result artifacts found in $TEST_ARTIFACTS_DIR/infra-runs\n",
+      );
+      mkdirSync(join(sb.artifacts, "infra-runs"), { recursive: true });
+      writeFileSync(join(sb.artifacts, "infra-runs", "notes.txt"), "not a manifest");
+      const empty = await sb.make(["test-checkstatus"], { TEST_SCENARIO: "multipass" });
+      expect(empty.code).not.toBe(0);
+      expect(empty.stdout).toBe("");
+      expect(empty.stderr).toContain(
+        "[WARN] No test result artifacts found in $TEST_ARTIFACTS_DIR/infra-runs for scenario multipass\n",
+      );
+    }));
+
+  test.concurrent("a file that is not a readable manifest is an unknown result, never followed", () =>
+    withSandbox(async (sb) => {
+      await matrix(sb, "static", ["ok-a"]);
+      const runs = join(sb.artifacts, "infra-runs");
+      writeFileSync(join(runs, "half-written.json"), '{"schema_version": "1", ');
+      writeFileSync(join(runs, "other.json"), JSON.stringify({ repository: "someone-else" }));
+      // A symlink to a real manifest elsewhere: not read through.
+      const outside = join(sb.root, "elsewhere.json");
+      copyFileSync(join(FIXTURES, "reference", REFERENCE_MANIFESTS[0] as string), outside);
+      symlinkSync(outside, join(runs, "linked.json"));
+      const r = await sb.run("run-matrix", ["status"]);
+      const lines = outLines(r.stdout);
+      expect(lines.map(measured("ok-a"))).toEqual([
+        "[OK] static scenario=ok-a duration=<n>s",
+        "[WARN] infra-runs/half-written.json: not valid JSON",
+        "[WARN] infra-runs/linked.json: a symbolic link",
+        "[WARN] infra-runs/other.json: not a manifest (schema_version: missing (required))",
+        "Summary: 1 pass, 0 skip, 0 fail, 3 unknown",
+      ]);
+      expect(r.code).toBe(1);
+    }));
+
+  test.concurrent("--since: only results started at or after the time (the end of make run)", () =>
+    withSandbox(async (sb) => {
+      migrating(sb);
       await matrix(sb, "static", ["old-one"]);
       await Bun.sleep(1100);
       // Whole seconds, as `date -u +%Y-%m-%dT%H:%M:%SZ` in the Makefile gives them.
       const since = `${new Date().toISOString().slice(0, 19)}Z`;
       await matrix(sb, "static", ["new-one"]);
-      const bun = process.execPath;
-      const proc = Bun.spawnSync([bun, "tools/artifacts.ts", "status", "--since", since], {
-        cwd: REPO,
-        env: sb.env(),
-      });
-      const lines = proc.stdout.toString().split("\n").filter(Boolean);
-      expect(lines.some((l) => l.includes("new-one"))).toBe(true);
-      expect(lines.some((l) => l.includes("old-one"))).toBe(false);
-      expect(lines.at(-1)).toBe("1 manifest(s): 1 passed, 0 failed, 0 skipped");
-      const bad = Bun.spawnSync([bun, "tools/artifacts.ts", "status", "--since", "yesterday"], {
-        cwd: REPO,
-        env: sb.env(),
-      });
-      expect(bad.exitCode).toBe(2);
+      const r = await sb.run("run-matrix", ["status", "--since", since]);
+      expect(outLines(r.stdout).map(measured("new-one"))).toEqual([
+        "[OK] static scenario=new-one duration=<n>s",
+        "Summary: 1 pass, 0 skip, 0 fail, 0 unknown",
+      ]);
+      expect(r.code).toBe(0);
+      const bad = await sb.run("run-matrix", ["status", "--since", "yesterday"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--since must be a timestamp, got "yesterday"');
     }));
 });
 
-describe("make test-clean", () => {
-  test.concurrent("SCENARIO=x removes only x's manifests", () =>
+describe("clean (pk3s-run-matrix clean, make test-clean)", () => {
+  test.concurrent("SCENARIO=x removes x's manifests, whoever wrote them, and nothing else", () =>
     withSandbox(async (sb) => {
-      await matrix(sb, "static", ["cl-x", "cl-y"]);
-      await matrix(sb, "contract", ["cl-x"]);
-      const before = sb.read();
-      expect(before.manifests.filter((m) => m.scenario === "cl-x")).toHaveLength(2);
-      expect(before.summaries).toHaveLength(2);
-      const yFile = `${before.manifests.find((m) => m.scenario === "cl-y")?.run_id}.json`;
-
-      const r = await sb.make(["test-clean", "SCENARIO=cl-x"]);
+      migrating(sb);
+      await matrix(sb, "static", ["multipass", "cl-y"]);
+      const runs = join(sb.artifacts, "infra-runs");
+      // An unusual name with multipass's manifest inside: still that scenario's manifest.
+      copyFileSync(
+        join(FIXTURES, "reference", REFERENCE_MANIFESTS[0] as string),
+        join(runs, "renamed-by-hand.json"),
+      );
+      const r = await sb.make(["test-clean", "SCENARIO=multipass"]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("removed 2 manifest(s) of cl-x");
-      expect(manifestFiles(sb)).toEqual([yFile]);
-      expect(sb.read().summaries).toHaveLength(2);
+      expect(r.stdout).toBe("removed 4 manifest(s) of multipass\n");
+      const left = readdirSync(runs).sort();
+      expect(left).toHaveLength(3);
+      expect(left.filter((f) => f.endsWith("-cl-y.json"))).toHaveLength(1);
+      expect(left).toContain(REFERENCE_MANIFESTS[1] as string);
+      expect(left).toContain(REFERENCE_MANIFESTS[2] as string);
+      // Summaries stay (they list several scenarios).
+      expect(readdirSync(sb.artifacts).filter((f) => f.endsWith("-summary.json"))).toHaveLength(3);
     }));
 
-  test.concurrent("without SCENARIO every manifest and summary goes, and nothing else", () =>
+  test.concurrent("TEST_SCENARIO is the scenario when none is given (a scenario Makefile's form)", () =>
     withSandbox(async (sb) => {
+      migrating(sb);
+      const r = await sb.run("run-matrix", ["clean"], { TEST_SCENARIO: "aws-single-node" });
+      expect(r.stdout).toBe("removed 1 manifest(s) of aws-single-node\n");
+      expect(existsSync(join(sb.artifacts, "infra-runs", REFERENCE_MANIFESTS[2] as string))).toBe(false);
+      expect(readdirSync(join(sb.artifacts, "infra-runs"))).toHaveLength(3);
+    }));
+
+  test.concurrent("without a scenario every artifact the tools wrote goes, and nothing else", () =>
+    withSandbox(async (sb) => {
+      migrating(sb);
       await matrix(sb, "static", ["all-a", "all-b"]);
+      const runs = join(sb.artifacts, "infra-runs");
+      writeFileSync(join(runs, "20261201-000000-static-abc-x.json.4242.tmp"), '{"half'); // a killed writer's
       writeFileSync(join(sb.artifacts, ".gitkeep"), "");
       // TEST_ARTIFACTS_DIR may be a directory with the operator's own files in it.
       writeFileSync(join(sb.artifacts, "notes.txt"), "mine");
       writeFileSync(join(sb.artifacts, "quarterly-summary.json"), "{}");
-      writeFileSync(join(sb.artifacts, "infra-runs", "notes.txt"), "mine too");
+      writeFileSync(join(sb.artifacts, "20261201-000000-static-mine-summary.json"), '{"mine": true}');
+      writeFileSync(join(runs, "notes.txt"), "mine too");
+      writeFileSync(join(runs, "20261201-000000-static-mine.json"), '{"mine": true}');
+      // A symlink named like a manifest, to a real one elsewhere: neither it nor its target goes.
+      const outside = join(sb.root, "elsewhere.json");
+      copyFileSync(join(FIXTURES, "reference", REFERENCE_MANIFESTS[0] as string), outside);
+      symlinkSync(outside, join(runs, "20261201-000000-static-999-linked.json"));
       const r = await sb.make(["test-clean"]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("removed 3 test artifact(s)");
+      // 4 reference/earlier manifests + 2 new, 2 reference/earlier summaries + 1 new.
+      expect(r.stdout).toBe("removed 9 test artifact(s)\n");
       expect(readdirSync(sb.artifacts).sort()).toEqual([
         ".gitkeep",
+        "20261201-000000-static-mine-summary.json",
         "infra-runs",
         "notes.txt",
         "quarterly-summary.json",
       ]);
-      expect(readdirSync(join(sb.artifacts, "infra-runs"))).toEqual(["notes.txt"]);
+      expect(readdirSync(runs).sort()).toEqual([
+        "20261201-000000-static-999-linked.json",
+        "20261201-000000-static-mine.json",
+        "notes.txt",
+      ]);
+      expect(existsSync(outside)).toBe(true);
+      // Then status has nothing left to report.
+      const status = await sb.run("run-matrix", ["status"]);
+      expect(status.code).toBe(1);
     }));
+
+  test("the bundled scenarios' generated/ goes too (only real directories; links inside are not followed)", async () => {
+    const dirs = new TestDirs("pk3s-clean-");
+    try {
+      const bundled = join(dirs.root, "bundled");
+      const keep = join(dirs.root, "keep");
+      mkdirSync(keep, { recursive: true });
+      writeFileSync(join(keep, "precious.txt"), "stays");
+      for (const name of ["alpha", "beta", "gamma"]) mkdirSync(join(bundled, name), { recursive: true });
+      mkdirSync(join(bundled, "alpha", "generated"));
+      writeFileSync(join(bundled, "alpha", "generated", "cluster.json"), "{}");
+      symlinkSync(keep, join(bundled, "alpha", "generated", "link-to-keep"));
+      symlinkSync(keep, join(bundled, "beta", "generated")); // a symlinked generated/: left alone
+      mkdirSync(join(bundled, "gamma", "generated"));
+      const artifacts = join(dirs.root, "artifacts");
+      const options = { bundledDir: bundled, bundledScenarios: ["alpha", "beta", "gamma"] };
+      expect(cleanArtifacts(artifacts, { ...options, scenario: "gamma" })).toEqual({
+        removed: 0,
+        generated: ["gamma"],
+      });
+      expect(existsSync(join(bundled, "alpha", "generated"))).toBe(true);
+      expect(cleanArtifacts(artifacts, options)).toEqual({ removed: 0, generated: ["alpha"] });
+      expect(existsSync(join(bundled, "alpha", "generated"))).toBe(false);
+      expect(existsSync(join(bundled, "beta", "generated"))).toBe(true);
+      expect(readFileSync(join(keep, "precious.txt"), "utf8")).toBe("stays");
+      // A scenario that is not bundled has no generated/ of ours to remove.
+      expect(cleanArtifacts(artifacts, { ...options, scenario: "elsewhere" })).toEqual({
+        removed: 0,
+        generated: [],
+      });
+    } finally {
+      await dirs.cleanup();
+    }
+  });
 });

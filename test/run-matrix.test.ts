@@ -12,11 +12,13 @@ import { PROPAGATED_VARIABLES } from "../lib/telemetry/settings.ts";
 import { startReceiver } from "./support/receiver.ts";
 import { filesUnder, linesWith, REPO, scriptArgv, waitFor } from "./support/run.ts";
 import {
+  manifestName,
   parseXml,
   processesWithArg,
   type Recipes,
   Sandbox,
   startReading,
+  summaryName,
   uniqueSeconds,
   untilProbe,
   withSandbox,
@@ -84,7 +86,7 @@ describe("reference behaviour", () => {
       expect(summary.result).toBe("pass");
       expect(summary.test_level).toBe("live");
       expect(summary.execution_kind).toBe("manual");
-      expect(summary.ci).toEqual({ provider: null, workflow: null, run_id: null });
+      expect(summary.ci).toEqual({ provider: "local", workflow: "", run_id: "" });
       expect(summary.pass).toEqual(["demo-pass"]);
       expect(summary.skip).toEqual(["demo-skip"]);
       expect(summary.fail).toEqual([]);
@@ -96,12 +98,12 @@ describe("reference behaviour", () => {
       expect(summary.productive_k3s).toEqual({
         source: "release",
         version: "v1.30.2+k3s1",
-        release_repo: "unknown",
+        release_repo: "productive-k3s/productive-k3s-core", // not in cluster.json: the default
         engine: "k3s",
         resolved_from_cluster_json: true,
       });
       expect(summary.telemetry.share_metrics_enabled).toBe(false);
-      expect(r.stdout).toContain(`summary: ${join(sb.artifacts, `${summary.run_id}-summary.json`)}`);
+      expect(r.stdout).toContain(`summary: ${join(sb.artifacts, summaryName(summary))}`);
 
       const pass = sb.manifest("demo-pass");
       const skip = sb.manifest("demo-skip");
@@ -117,13 +119,17 @@ describe("reference behaviour", () => {
         expect(m.parent_run_id).toBe(summary.run_id);
         expect(m.session_id).toBe(summary.session_id);
         expect(m.run_id).not.toBe(summary.run_id);
-        expect(m.phases).toEqual([
-          { name: "scenario-test-live", result: m.result, duration_seconds: m.duration_seconds },
-        ]);
-        expect(summary.scenario_results[m.scenario]).toMatchObject({
+        expect(m.phases).toEqual({
+          test_live: { status: m.result, duration_seconds: m.duration_seconds, target: "scenario-test-live" },
+        });
+        expect(summary.scenario_results[m.scenario]).toEqual({
           result: m.result,
           run_id: m.run_id,
-          manifest: `infra-runs/${m.run_id}.json`,
+          started_at: m.started_at,
+          finished_at: m.finished_at,
+          duration_seconds: m.duration_seconds,
+          ...(m.skip_reason ? { skip_reason: m.skip_reason } : {}),
+          manifest: manifestName(m, "matrix"),
         });
         expect(Date.parse(m.finished_at)).toBeGreaterThanOrEqual(Date.parse(m.started_at));
       }
@@ -264,7 +270,7 @@ describe("privacy of everything written", () => {
           const events = receiver.bodies() as TelemetryEvent[];
           const matrixEvents = events.filter((e) => e.command.name === "run-matrix");
           expect(new Set(matrixEvents.map((e) => e.event_name)).size).toBe(2);
-          for (const e of matrixEvents) expect(e.parent_run_id).toBeNull();
+          for (const e of matrixEvents) expect(e.parent_run_id).toBe(""); // the reference's "none"
           expect(new Set(events.map((e) => e.session_id))).toEqual(new Set([summary.session_id]));
           const bodies = receiver.requests.map((q) => q.body).join("\n");
           const outbox = sb.allText(sb.dirs.outbox);
@@ -296,7 +302,7 @@ describe("privacy of everything written", () => {
 describe("telemetry wiring", () => {
   interface Seen {
     events: TelemetryEvent[];
-    byName: (command: string, scenario: string | null, event: string) => TelemetryEvent;
+    byName: (command: string, scenario: string, event: string) => TelemetryEvent;
   }
 
   function seen(bodies: unknown[]): Seen {
@@ -351,8 +357,8 @@ describe("telemetry wiring", () => {
         }
 
         const summary = sb.summary();
-        const matrixStarted = byName("run-matrix", null, "infra.command.started");
-        const matrixDone = byName("run-matrix", null, "infra.command.completed");
+        const matrixStarted = byName("run-matrix", "", "infra.command.started");
+        const matrixDone = byName("run-matrix", "", "infra.command.completed");
         for (const e of [matrixStarted, matrixDone]) {
           expect(e.run_id).toBe(summary.run_id);
           expect(e.parent_run_id).toBe(cliRun);
@@ -470,8 +476,9 @@ describe("robustness", () => {
       expect(summary.fail).toEqual(["no-such-scenario"]);
       const reason = summary.scenario_results["no-such-scenario"]?.fail_reason ?? "";
       expect(reason).toContain('unknown scenario "no-such-scenario"');
-      // the operator's own scenario names stay on their terminal, out of the artifacts
-      expect(reason).not.toContain("demo-pass, demo-skip");
+      // Where it looked, by option; the operator's own scenario names are not listed.
+      expect(reason).toContain("not found in --scenarios-dir");
+      expect(reason).not.toContain("demo-pass");
       expect(reason).not.toContain(sb.root);
       expect(sb.manifest("no-such-scenario").result).toBe("fail");
       expect(r.stdout).toContain("[FAIL] no-such-scenario scenario-test-static: unknown scenario");
@@ -779,7 +786,7 @@ describe("reports", () => {
         GITHUB_RUN_ID: "123",
       });
       expect(r.code).toBe(0);
-      const expected = { provider: "github_actions", workflow: "ci", run_id: "123" };
+      const expected = { provider: "github-actions", workflow: "ci", run_id: "123" };
       const summary = sb.summary();
       expect(summary.execution_kind).toBe("ci");
       expect(summary.ci).toEqual(expected);
@@ -848,7 +855,7 @@ describe("review fixes: derived reports, stale files, daemons, unusable artifact
       expect(r.code).toBe(0);
       const [manifest] = sb.read().manifests;
       expect(manifest?.productive_k3s.resolved_from_cluster_json).toBe(false);
-      expect(manifest?.productive_k3s.version).toBe("unknown");
+      expect(manifest?.productive_k3s.version).toBe("unspecified");
     }));
 
   test.concurrent("a recipe that leaves a daemon holding the output open does not hold the run", () =>

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import * as v from "valibot";
 import {
   bundledScenariosDir,
+  findScenarioDir,
   isCompiled,
   listScenarios,
   resolveScenario,
@@ -13,8 +14,14 @@ import {
   type ScenarioErrorKind,
   type ScenarioSearchOptions,
   scenarioMetadata,
-  scenarioSearchPath,
+  scenarioSource,
+  sourceKindOfDir,
 } from "../lib/runs/scenario.ts";
+import type { TelemetryEvent } from "../lib/telemetry/event.ts";
+import { startReceiver } from "./support/receiver.ts";
+import { REPO, waitFor } from "./support/run.ts";
+import { type Sandbox, withSandbox } from "./support/sandbox.ts";
+import { validateArtifact } from "./support/schemas.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pk3s-scenario-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -64,45 +71,35 @@ function scenarioError(run: () => unknown): ScenarioError {
   throw new Error("expected a ScenarioError, nothing was thrown");
 }
 
-describe("resolveScenario: search order", () => {
-  type Place = "option" | "env" | "profiles" | "bundled";
-  // Which places hold the scenario → where it must be found (first hit wins).
-  const rows: Array<[Place[], Place]> = [
-    [["option", "env", "profiles", "bundled"], "option"],
-    [["env", "profiles", "bundled"], "env"],
-    [["profiles", "bundled"], "profiles"],
-    [["bundled"], "bundled"],
-    [["option", "bundled"], "option"],
-    [["env", "bundled"], "env"],
-    [["option", "profiles"], "option"],
-    [["profiles"], "profiles"],
+describe("scenarioSource: the one place scenarios come from", () => {
+  type Setting = "option" | "env" | "profiles";
+  // Which settings are given → the source searched (the first one; bundled only when none is).
+  const rows: Array<[Setting[], string, string]> = [
+    [["option", "env", "profiles"], "directory", "--scenarios-dir"],
+    [["env", "profiles"], "directory", "PK3S_SCENARIOS_DIR"],
+    [["profiles"], "profiles", "scenarios/ of PRODUCTIVE_K3S_PROFILES_REPO_DIR"],
+    [["option", "profiles"], "directory", "--scenarios-dir"],
+    [[], "bundled", "the bundled scenarios"],
   ];
-  const expectedSource = {
-    option: "option",
-    env: "PK3S_SCENARIOS_DIR",
-    profiles: "PRODUCTIVE_K3S_PROFILES_REPO_DIR",
-    bundled: "bundled",
-  } as const;
-
-  test.each(rows)("present in %p → found in %p", (present, winner) => {
-    const base = tempDir("order");
-    const dirs: Record<Place, string> = {
-      option: join(base, "option"),
-      env: join(base, "env"),
-      profiles: join(base, "profiles", "scenarios"),
-      bundled: join(base, "bundled"),
-    };
-    for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-    // Each copy has a distinct topology, so the definition shows which one was read.
-    for (const place of present) makeScenario(dirs[place], "demo", validDefinition("demo", `from-${place}`));
-    const found = resolveScenario("demo", {
-      scenariosDir: dirs.option,
-      env: { PK3S_SCENARIOS_DIR: dirs.env, PRODUCTIVE_K3S_PROFILES_REPO_DIR: join(base, "profiles") },
-      bundledDir: dirs.bundled,
+  test.each(rows)("given %p → kind %p, named %p", (settings, kind, label) => {
+    const base = "/srv/x";
+    const source = scenarioSource({
+      scenariosDir: settings.includes("option") ? "opt" : undefined,
+      env: {
+        PK3S_SCENARIOS_DIR: settings.includes("env") ? "envdir" : undefined,
+        PRODUCTIVE_K3S_PROFILES_REPO_DIR: settings.includes("profiles") ? "checkout" : undefined,
+      },
+      bundledDir: "bundled",
+      cwd: base,
     });
-    expect(found.source).toBe(expectedSource[winner]);
-    expect(found.dir).toBe(join(dirs[winner], "demo"));
-    expect(found.definition?.levels.live?.topology).toBe(`from-${winner}`);
+    expect({ kind: source.kind as string, label: source.label }).toEqual({ kind, label });
+    const dirs: Record<string, string> = {
+      "--scenarios-dir": "/srv/x/opt",
+      PK3S_SCENARIOS_DIR: "/srv/x/envdir",
+      "scenarios/ of PRODUCTIVE_K3S_PROFILES_REPO_DIR": "/srv/x/checkout/scenarios",
+      "the bundled scenarios": "/srv/x/bundled",
+    };
+    expect(source.dir).toBe(dirs[label] as string);
   });
 
   test("empty settings count as unset; relative directories resolve against cwd", () => {
@@ -114,21 +111,137 @@ describe("resolveScenario: search order", () => {
       bundledDir: "bundled",
       cwd: base,
     };
-    expect(scenarioSearchPath(options)).toEqual([{ source: "bundled", dir: join(base, "bundled") }]);
-    expect(resolveScenario("demo", options).source).toBe("bundled");
+    expect(scenarioSource(options)).toMatchObject({ kind: "bundled", dir: join(base, "bundled") });
+    expect(resolveScenario("demo", options)).toMatchObject({
+      source: "bundled",
+      dir: join(base, "bundled", "demo"),
+    });
   });
 
-  test("a directory without a Makefile is not a scenario: the search goes on", () => {
-    const base = tempDir("nomakefile");
-    mkdirSync(join(base, "option", "demo"), { recursive: true });
-    writeFileSync(join(base, "option", "demo", "scenario.json"), JSON.stringify(validDefinition("demo")));
-    makeScenario(join(base, "bundled"), "demo");
-    const found = resolveScenario("demo", {
-      scenariosDir: join(base, "option"),
-      env: {},
-      bundledDir: join(base, "bundled"),
+  // The bug this guards: a checkout's local/multipass was passed over for the bundled multipass.
+  test.each(["option", "env", "profiles"] as const)(
+    "a name the %s source lacks is an error naming the source, never the bundled scenario",
+    (setting) => {
+      const b = tempDir(`lacks-${setting}`);
+      makeScenario(join(b, "bundled"), "multipass");
+      const mine = setting === "profiles" ? join(b, "checkout", "scenarios") : join(b, "mine");
+      makeScenario(join(mine, "local"), "private-lab-7");
+      makeScenario(mine, "secret-site");
+      const error = scenarioError(() =>
+        resolveScenario("multipass", {
+          scenariosDir: setting === "option" ? mine : undefined,
+          env: {
+            PK3S_SCENARIOS_DIR: setting === "env" ? mine : undefined,
+            PRODUCTIVE_K3S_PROFILES_REPO_DIR: setting === "profiles" ? join(b, "checkout") : undefined,
+          },
+          bundledDir: join(b, "bundled"),
+        }),
+      );
+      const named = {
+        option: "--scenarios-dir",
+        env: "PK3S_SCENARIOS_DIR",
+        profiles: "scenarios/ of PRODUCTIVE_K3S_PROFILES_REPO_DIR",
+      }[setting];
+      expect(error.kind).toBe("unknown");
+      expect(error.message).toStartWith(
+        `unknown scenario "multipass": not found in ${named}, directly or one category down`,
+      );
+      expect(error.message).toContain("the bundled scenarios are not used");
+      // Where it looked, by name; never the path, never the operator's other scenarios.
+      for (const hidden of [b, "private-lab-7", "secret-site", "local"])
+        expect(error.message).not.toContain(hidden);
+    },
+  );
+
+  test("a checkout without scenarios/ says so, by the variable", () => {
+    const b = tempDir("no-scenarios");
+    mkdirSync(join(b, "checkout", "profiles"), { recursive: true });
+    const error = scenarioError(() =>
+      resolveScenario("multipass", {
+        env: { PRODUCTIVE_K3S_PROFILES_REPO_DIR: join(b, "checkout") },
+        bundledDir: b,
+      }),
+    );
+    expect(error.message).toContain("scenarios/ of PRODUCTIVE_K3S_PROFILES_REPO_DIR is not a directory");
+    expect(error.message).not.toContain(b);
+  });
+});
+
+describe("a productive-k3s-profiles checkout", () => {
+  /** profiles/ and scenarios/ by category, as the real repository lays them out. */
+  function checkout(): string {
+    const repo = tempDir("checkout");
+    mkdirSync(join(repo, "profiles"), { recursive: true });
+    writeFileSync(join(repo, "profiles", "README.md"), "profiles\n");
+    const scenarios = join(repo, "scenarios");
+    for (const [category, name] of [
+      ["local", "multipass"],
+      ["edge", "onprem-basic"],
+      ["edge", "onprem-basic-arm"],
+      ["cloud", "aws-single-node"],
+    ] as const) {
+      makeScenario(join(scenarios, category), name);
+    }
+    makeScenario(scenarios, "flat-one"); // directly under scenarios/
+    mkdirSync(join(scenarios, "_shared", "hidden-helper"), { recursive: true });
+    writeFileSync(join(scenarios, "README.md"), "scenarios\n");
+    return repo;
+  }
+
+  test.each([
+    ["multipass", "local/multipass"],
+    ["onprem-basic", "edge/onprem-basic"],
+    ["onprem-basic-arm", "edge/onprem-basic-arm"],
+    ["aws-single-node", "cloud/aws-single-node"],
+    ["flat-one", "flat-one"],
+  ])("%s is found at scenarios/%s", (name, where) => {
+    const repo = checkout();
+    const bundled = tempDir("bundled");
+    makeScenario(bundled, name); // present in the bundled set too: must not be the one found
+    const found = resolveScenario(name, {
+      env: { PRODUCTIVE_K3S_PROFILES_REPO_DIR: repo },
+      bundledDir: bundled,
     });
-    expect(found.source).toBe("bundled");
+    expect(found).toMatchObject({ source: "profiles", dir: join(repo, "scenarios", where) });
+  });
+
+  test("a helper directory is neither a category nor a scenario", () => {
+    const repo = checkout();
+    makeScenario(join(repo, "scenarios", "_shared"), "sneaky");
+    const error = scenarioError(() =>
+      resolveScenario("sneaky", { env: { PRODUCTIVE_K3S_PROFILES_REPO_DIR: repo }, bundledDir: repo }),
+    );
+    expect(error.kind).toBe("unknown");
+  });
+
+  test("a name in two categories is ambiguous, and the error names both categories", () => {
+    const repo = checkout();
+    makeScenario(join(repo, "scenarios", "lab"), "multipass");
+    expect(findScenarioDir(join(repo, "scenarios"), "onprem-basic")).toBe(
+      join(repo, "scenarios", "edge", "onprem-basic"),
+    );
+    const error = scenarioError(() => findScenarioDir(join(repo, "scenarios"), "multipass"));
+    expect(error.message).toBe('scenario "multipass" is ambiguous: it is in the categories lab, local');
+  });
+
+  test("a scenario directly under scenarios/ wins over a category of the same name", () => {
+    const repo = checkout();
+    makeScenario(join(repo, "scenarios"), "multipass");
+    expect(findScenarioDir(join(repo, "scenarios"), "multipass")).toBe(join(repo, "scenarios", "multipass"));
+  });
+
+  test("a directory given directly is recorded by kind: profiles, bundled or directory", () => {
+    const repo = checkout();
+    const bundled = tempDir("bundled-kind");
+    makeScenario(bundled, "multipass");
+    const other = makeScenario(tempDir("other"), "multipass");
+    const options = { env: { PRODUCTIVE_K3S_PROFILES_REPO_DIR: repo }, bundledDir: bundled };
+    expect(sourceKindOfDir(join(repo, "scenarios", "local", "multipass"), options)).toBe("profiles");
+    expect(sourceKindOfDir(join(bundled, "multipass"), options)).toBe("bundled");
+    expect(sourceKindOfDir(other, options)).toBe("directory");
+    expect(
+      sourceKindOfDir(join(repo, "scenarios", "local", "multipass"), { env: {}, bundledDir: bundled }),
+    ).toBe("directory");
   });
 });
 
@@ -152,41 +265,15 @@ describe("resolveScenario: names", () => {
     expect(error.message).toContain("path separator");
   });
 
-  test("an unknown name lists the known names of every search dir, sorted and de-duplicated", () => {
+  test("an unknown name with the bundled scenarios lists the bundled ones (ours to show)", () => {
     const b = tempDir("unknown");
-    makeScenario(join(b, "opt"), "zeta");
-    makeScenario(join(b, "opt"), "alpha");
-    makeScenario(join(b, "env"), "alpha");
-    makeScenario(join(b, "env"), "mid");
-    makeScenario(join(b, "profiles", "scenarios"), "beta");
     makeScenario(join(b, "bundled"), "gamma");
+    makeScenario(join(b, "bundled"), "alpha");
     makeScenario(join(b, "bundled"), "_shared");
     mkdirSync(join(b, "bundled", "no-makefile"));
-    const error = scenarioError(() =>
-      resolveScenario("nope", {
-        scenariosDir: join(b, "opt"),
-        env: { PK3S_SCENARIOS_DIR: join(b, "env"), PRODUCTIVE_K3S_PROFILES_REPO_DIR: join(b, "profiles") },
-        bundledDir: join(b, "bundled"),
-      }),
-    );
+    const error = scenarioError(() => resolveScenario("nope", { env: {}, bundledDir: join(b, "bundled") }));
     expect(error.kind).toBe("unknown");
-    expect(error.message).toContain('"nope"');
-    expect(error.message).toContain("known scenarios: alpha, beta, gamma, mid, zeta");
-    expect(error.message).not.toContain(b);
-  });
-
-  test("a missing search dir is named by its source, not its path", () => {
-    const b = tempDir("missing");
-    makeScenario(join(b, "bundled"), "only");
-    const error = scenarioError(() =>
-      resolveScenario("nope", {
-        scenariosDir: join(b, "does-not-exist"),
-        env: {},
-        bundledDir: join(b, "bundled"),
-      }),
-    );
-    expect(error.message).toContain("--scenarios-dir (missing)");
-    expect(error.message).toContain("known scenarios: only");
+    expect(error.message).toStartWith('unknown scenario "nope"; bundled scenarios: alpha, gamma (or set ');
     expect(error.message).not.toContain(b);
   });
 });
@@ -348,4 +435,153 @@ describe("bundled scenarios", () => {
     expect(isCompiled(fromSource)).toBe(false);
     expect(bundledScenariosDir(fromSource)).toBe("/src/scenarios");
   });
+});
+
+describe("a profiles checkout, end to end (real make, real runner processes)", () => {
+  /**
+   * A checkout shaped as productive-k3s-profiles: profiles/, scenarios/<category>/<name>, each
+   * scenario Makefile exporting TELEMETRY_* with `?=` defaults and calling the runner in the
+   * reference's positional form from its test-<level> target. `failing` scenarios' static
+   * check fails.
+   */
+  function profilesCheckout(sb: Sandbox, failing: string[]): string {
+    const repo = join(sb.root, "productive-k3s-profiles");
+    mkdirSync(join(repo, "profiles"), { recursive: true });
+    writeFileSync(join(repo, "profiles", "lab.yaml"), "name: lab\n");
+    for (const [category, name] of [
+      ["local", "multipass"],
+      ["edge", "onprem-basic"],
+    ] as const) {
+      const check = failing.includes(name) ? '@echo "static check of $(SCENARIO) failed"; exit 1' : "@true";
+      sb.scenario(
+        name,
+        [
+          "SCENARIO_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))",
+          `SCENARIO := ${name}`,
+          "RUNNER ?= pk3s-run-scenario",
+          "export TELEMETRY_ENABLED ?=",
+          "export TELEMETRY_ENDPOINT ?=",
+          "export TELEMETRY_MAX_RETRIES ?= 3",
+          "export TELEMETRY_CONNECT_TIMEOUT_SECONDS ?= 5",
+          "export TELEMETRY_REQUEST_TIMEOUT_SECONDS ?= 10",
+          "export TELEMETRY_OUTBOX_DIR ?=",
+          `export TELEMETRY_USER_AGENT ?= productive-k3s-infra/${name}`,
+          "",
+          "test-static:",
+          `\t$(RUNNER) static ${name} $(SCENARIO_DIR) scenario-test-static`,
+          "",
+          "scenario-test-static:",
+          `\t${check}`,
+          "",
+        ].join("\n"),
+        { parent: join(repo, "scenarios", category) },
+      );
+    }
+    return repo;
+  }
+
+  const runner = `${process.execPath} ${join(REPO, "scripts", "run-scenario.ts")}`;
+
+  async function makeIn(sb: Sandbox, dir: string, target: string, extra: Record<string, string | undefined>) {
+    const proc = Bun.spawn(["make", "--no-print-directory", "-C", dir, target], {
+      env: sb.env({ RUNNER: runner, ...extra }),
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { stdout, stderr, code };
+  }
+
+  test.concurrent("the checkout's failing local/multipass is reported FAIL, never the bundled PASS", () =>
+    withSandbox(async (sb) => {
+      const repo = profilesCheckout(sb, ["multipass"]);
+      const env = { PRODUCTIVE_K3S_PROFILES_REPO_DIR: repo };
+      const r = await sb.run("run-matrix", ["static", "multipass", "onprem-basic"], env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("[FAIL] multipass scenario-test-static");
+      expect(r.stdout).toContain("[PASS] onprem-basic scenario-test-static");
+      expect(r.stderr).toContain("static check of multipass failed");
+      const summary = sb.summary();
+      expect({ pass: summary.pass, fail: summary.fail }).toEqual({
+        pass: ["onprem-basic"],
+        fail: ["multipass"],
+      });
+      for (const name of ["multipass", "onprem-basic"])
+        expect(sb.manifest(name).scenario_source).toBe("profiles");
+      // A directly run scenario too.
+      const direct = await sb.run("run-scenario", ["static", "multipass"], env);
+      expect(direct.code).toBe(1);
+      expect(direct.stdout).toBe("[FAIL] multipass scenario-test-static: exit 1\n");
+      expect(sb.allText()).not.toContain(repo);
+    }));
+
+  test.concurrent("a scenario the checkout lacks fails with where it looked; the bundled one does not run", () =>
+    withSandbox(async (sb) => {
+      const repo = profilesCheckout(sb, []);
+      const r = await sb.run("run-matrix", ["static", "aws-single-node", "onprem-basic"], {
+        PRODUCTIVE_K3S_PROFILES_REPO_DIR: repo,
+      });
+      expect(r.code).toBe(1);
+      const failed = sb.manifest("aws-single-node");
+      expect(failed.result).toBe("fail");
+      expect(failed.scenario_source).toBe("profiles");
+      expect(failed.fail_reason).toBe(
+        'unknown scenario "aws-single-node": not found in scenarios/ of PRODUCTIVE_K3S_PROFILES_REPO_DIR, directly or one category down; the bundled scenarios are not used while PRODUCTIVE_K3S_PROFILES_REPO_DIR is given',
+      );
+      expect(sb.manifest("onprem-basic").result).toBe("pass");
+      expect(sb.allText()).not.toContain(repo);
+      expect(sb.allText()).not.toContain("multipass"); // the checkout's other names are not listed
+    }));
+
+  test.concurrent("the scenario Makefile's own test-static (positional runner call, ?= defaults) works", () =>
+    withSandbox(async (sb) => {
+      const repo = profilesCheckout(sb, ["multipass"]);
+      const receiver = startReceiver();
+      try {
+        // Telemetry on: the Makefile's `?=` keeps what the environment gives.
+        const on = await makeIn(sb, join(repo, "scenarios", "edge", "onprem-basic"), "test-static", {
+          TELEMETRY_ENABLED: "true",
+          TELEMETRY_ENDPOINT: receiver.url,
+          PRODUCTIVE_K3S_PROFILES_REPO_DIR: repo,
+        });
+        expect(on.code).toBe(0);
+        expect(on.stdout).toContain("[PASS] onprem-basic scenario-test-static");
+        const m = sb.manifest("onprem-basic");
+        expect(m).toMatchObject({ scenario_source: "profiles", result: "pass" });
+        expect(m.telemetry).toMatchObject({ share_metrics_enabled: true, endpoint_configured: true });
+        await waitFor(() => new Set(receiver.eventIds()).size >= 2, 15_000, "2 events");
+        for (const event of receiver.bodies() as TelemetryEvent[]) {
+          expect(validateArtifact("event", event)).toEqual([]);
+          expect(event).toMatchObject({
+            run_id: m.run_id,
+            parent_run_id: "",
+            command: { name: "run-scenario", scenario: "onprem-basic", level: "static" },
+            client: {
+              repository: "productive-k3s-infra",
+              script: "pk3s-run-scenario",
+              telemetry_enabled: "true",
+            },
+          });
+        }
+      } finally {
+        await receiver.stop();
+      }
+      // Nothing set: the `?=` defaults export TELEMETRY_ENABLED and TELEMETRY_ENDPOINT empty —
+      // telemetry off, no endpoint configured, and a failing check is a FAIL, not an error.
+      const off = await makeIn(sb, join(repo, "scenarios", "local", "multipass"), "test-static", {
+        TELEMETRY_ENDPOINT: undefined,
+      });
+      expect(off.code).not.toBe(0);
+      expect(off.stdout).toContain("[FAIL] multipass scenario-test-static");
+      expect(off.stderr).not.toContain("warning");
+      const failed = sb.manifest("multipass");
+      expect(failed.result).toBe("fail");
+      expect(failed.scenario_source).toBe("directory"); // no checkout variable: just a directory
+      expect(failed.telemetry).toMatchObject({ share_metrics_enabled: false, endpoint_configured: false });
+    }));
 });

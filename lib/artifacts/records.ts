@@ -1,7 +1,10 @@
-// Artifacts: the anonymous test evidence in docs/privacy-and-telemetry.md › Test artifacts — the per-scenario manifest
-// (infra-runs/<run_id>.json) and the matrix summary (<matrix_run_id>-summary.json): their valibot
-// schemas (exported as JSON Schema), the productive_k3s resolution, and the one writer that
-// sanitises, guards and writes atomically. Strict objects: only allow-listed fields exist.
+// Records: the anonymous test evidence in docs/privacy-and-telemetry.md › Test artifacts — the
+// per-scenario manifest (infra-runs/…json) and the matrix summary (…-summary.json): their valibot
+// schemas (exported as JSON Schema), the blocks shared by both (productive_k3s, ci, telemetry),
+// and the one writer that sanitises, guards and writes atomically. Strict objects: only
+// allow-listed fields exist. Every field the bash reference writes keeps its name and JSON type
+// (its files are read by existing scripts and dashboards); ours are added beside them. File
+// names are in names.ts, the lenient reader for files either implementation wrote in reader.ts.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
@@ -9,7 +12,7 @@ import { REPOSITORY } from "../cli/version.ts";
 import { guardText, guardValue, type Identifier, machineIdentifiers } from "../privacy/guard.ts";
 import { sanitize } from "../privacy/sanitize.ts";
 import type { CiInfo } from "../runs/ci.ts";
-import { ID, LEVELS, UTC_TIMESTAMP } from "../telemetry/event.ts";
+import { ID, LEVELS, type TestLevel, UTC_TIMESTAMP } from "../telemetry/event.ts";
 import type { Settings } from "../telemetry/settings.ts";
 import { errorCode, writeAtomic } from "../util/fs.ts";
 
@@ -18,6 +21,10 @@ const TEXT = v.pipe(v.string(), v.maxLength(400));
 const NAME = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/));
 const SECONDS = v.pipe(v.number(), v.minValue(0));
 export const RESULTS = ["pass", "skip", "fail"] as const;
+export type ArtifactResult = (typeof RESULTS)[number];
+/** Where the scenario that ran came from — the kind only, never its path. */
+export const SCENARIO_SOURCES = ["bundled", "profiles", "directory"] as const;
+export type ScenarioSourceKind = (typeof SCENARIO_SOURCES)[number];
 
 export const ProductiveK3sSchema = v.strictObject({
   source: TEXT,
@@ -31,6 +38,7 @@ export type ProductiveK3s = v.InferOutput<typeof ProductiveK3sSchema>;
 export const TelemetryBlockSchema = v.strictObject({
   share_metrics_enabled: v.boolean(),
   anonymous_by_default: v.literal(true),
+  /** TELEMETRY_ENDPOINT was set (never the value). */
   endpoint_configured: v.boolean(),
   propagates_to_productive_k3s: v.literal(true),
   max_retries: v.number(),
@@ -39,17 +47,30 @@ export const TelemetryBlockSchema = v.strictObject({
 });
 export type TelemetryBlock = v.InferOutput<typeof TelemetryBlockSchema>;
 
+/** Strings, "" when unknown, as the reference writes them. */
 export const CiBlockSchema = v.strictObject({
-  provider: v.nullable(TEXT),
-  workflow: v.nullable(TEXT),
-  run_id: v.nullable(TEXT),
+  provider: TEXT,
+  workflow: TEXT,
+  run_id: TEXT,
 });
+export type CiBlock = v.InferOutput<typeof CiBlockSchema>;
 
+/** One entry of `phases`, keyed `test_<level>`; `target` (the make target) is ours. */
 export const PhaseSchema = v.strictObject({
-  name: NAME,
-  result: v.picklist(RESULTS),
+  status: v.picklist(RESULTS),
   duration_seconds: SECONDS,
+  target: v.optional(NAME),
 });
+export const PhasesSchema = v.strictObject({
+  test_static: v.optional(PhaseSchema),
+  test_contract: v.optional(PhaseSchema),
+  test_live: v.optional(PhaseSchema),
+});
+export type Phases = v.InferOutput<typeof PhasesSchema>;
+export const phaseKey = (level: TestLevel) => `test_${level}` as const;
+
+/** A whole number of nodes, "variable" or "unknown" — a string, as the reference writes it. */
+export const NODE_COUNT_TEXT = v.pipe(v.string(), v.regex(/^(?:\d{1,5}|variable|unknown)$/));
 
 export const ManifestSchema = v.strictObject({
   schema_version: v.literal(ARTIFACT_SCHEMA_VERSION),
@@ -58,6 +79,7 @@ export const ManifestSchema = v.strictObject({
   parent_run_id: v.nullable(ID),
   session_id: ID,
   scenario: NAME,
+  scenario_source: v.picklist(SCENARIO_SOURCES),
   execution_kind: v.picklist(["ci", "manual"]),
   test_level: v.picklist(LEVELS),
   result: v.picklist(RESULTS),
@@ -70,15 +92,11 @@ export const ManifestSchema = v.strictObject({
   installation: v.strictObject({
     environment: TEXT,
     topology: TEXT,
-    node_count_expected: v.union([
-      v.pipe(v.number(), v.integer(), v.minValue(0)),
-      v.literal("variable"),
-      v.literal("unknown"),
-    ]),
+    node_count_expected: NODE_COUNT_TEXT,
     bootstrap_modes_used: v.array(TEXT),
   }),
   features: v.record(NAME, v.boolean()),
-  phases: v.array(PhaseSchema),
+  phases: PhasesSchema,
   ci: CiBlockSchema,
   telemetry: TelemetryBlockSchema,
 });
@@ -87,6 +105,9 @@ export type Manifest = v.InferOutput<typeof ManifestSchema>;
 export const ScenarioEntrySchema = v.strictObject({
   result: v.picklist([...RESULTS, "interrupted"]),
   run_id: v.nullable(ID),
+  /** null only for a scenario interrupted before it started. */
+  started_at: v.nullable(UTC_TIMESTAMP),
+  finished_at: v.nullable(UTC_TIMESTAMP),
   duration_seconds: SECONDS,
   skip_reason: v.optional(TEXT),
   fail_reason: v.optional(TEXT),
@@ -170,15 +191,16 @@ export function prepareArtifactsDir(env: Record<string, string | undefined> = pr
   return dir;
 }
 
-export function manifestRelativePath(runId: string): string {
-  return `infra-runs/${runId}.json`;
-}
-
-export function telemetryBlock(settings: Settings, enabled: boolean): TelemetryBlock {
+export function telemetryBlock(
+  settings: Settings,
+  enabled: boolean,
+  env: Record<string, string | undefined>,
+): TelemetryBlock {
   return {
     share_metrics_enabled: enabled,
     anonymous_by_default: true,
-    endpoint_configured: settings.endpoint !== null,
+    // As the reference says it: the operator set TELEMETRY_ENDPOINT (the default does not count).
+    endpoint_configured: (env.TELEMETRY_ENDPOINT ?? "").trim() !== "",
     propagates_to_productive_k3s: true,
     max_retries: settings.maxRetries,
     connect_timeout_seconds: settings.connectTimeoutSeconds,
@@ -186,12 +208,24 @@ export function telemetryBlock(settings: Settings, enabled: boolean): TelemetryB
   };
 }
 
-export function ciBlock(ci: CiInfo): v.InferOutput<typeof CiBlockSchema> {
-  const clean = (value: string | null) => (value === null ? null : sanitize(value));
-  return { provider: clean(ci.provider), workflow: clean(ci.workflow), run_id: clean(ci.run_id) };
+/** `github-actions` in GitHub Actions, `local` outside CI, else the CI's own name (`gitlab`, …). */
+export function ciProviderLabel(ci: Pick<CiInfo, "execution_kind" | "provider">): string {
+  if (ci.execution_kind === "manual" || ci.provider === null) return "local";
+  return ci.provider.toLowerCase().replaceAll("_", "-");
 }
 
-const PK3S_DEFAULTS = { source: "unknown", version: "unknown", release_repo: "unknown", engine: "k3s" };
+export function ciBlock(ci: CiInfo): CiBlock {
+  const clean = (value: string | null) => (value === null ? "" : sanitize(value));
+  return { provider: sanitize(ciProviderLabel(ci)), workflow: clean(ci.workflow), run_id: clean(ci.run_id) };
+}
+
+/** The reference's defaults when neither cluster.json nor PRODUCTIVE_K3S_* say otherwise. */
+export const PK3S_DEFAULTS = {
+  source: "default",
+  version: "unspecified",
+  release_repo: "productive-k3s/productive-k3s-core",
+  engine: "native",
+};
 const PK3S_ENV = {
   source: "PRODUCTIVE_K3S_SOURCE",
   version: "PRODUCTIVE_K3S_VERSION",
@@ -308,7 +342,7 @@ function identifiersOf(env: Record<string, string | undefined>): Identifier[] {
   return ids;
 }
 
-/** Fields that hold correlation ids (and the manifest path made from one). */
+/** Fields that hold correlation ids (and the manifest path that holds a piece of one). */
 const ID_FIELDS = new Set(["run_id", "parent_run_id", "session_id", "manifest"]);
 
 /**

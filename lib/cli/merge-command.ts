@@ -1,8 +1,10 @@
 // `pk3s-run-matrix merge <summary.json…> [--out DIR] [--allow-partial] [--junit FILE]`: the
 // shards of one logical matrix as one root summary (lib/runs/merge.ts; docs/sharding.md), with
 // the step summary and JUnit rendered from it as a matrix's own.
+
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
+import { summaryFileName } from "../artifacts/names.ts";
 import { junitXml, markdownTable, summaryText } from "../artifacts/reports.ts";
 import { MergeError, mergeSummaries, readShards, writeMerged } from "../runs/merge.ts";
 import { newId } from "../telemetry/correlation.ts";
@@ -34,7 +36,8 @@ export async function mergeCommand(argv: string[], log: Logger): Promise<number>
     const shards = readShards(positionals);
     const merged = mergeSummaries(shards, { allowPartial: values["allow-partial"] === true, runId: newId() });
     mkdirSync(outDir, { recursive: true });
-    const written = writeMerged(merged, shards, outDir, `${merged.run_id}-summary.json`, process.env);
+    const name = summaryFileName(new Date(merged.started_at), merged.test_level, merged.run_id);
+    const written = writeMerged(merged, shards, outDir, name, process.env);
     if (values.junit) {
       const file = resolve(values.junit);
       mkdirSync(dirname(file), { recursive: true });

@@ -1,7 +1,9 @@
 // Matrix: many scenarios at one level as one Infra execution — scenario runs are children of
 // the matrix run, run N at a time (live sequential unless asked), interruptible, and always
-// concluded by one summary (<matrix_run_id>-summary.json), even when scenarios are unknown,
-// broken or interrupted, when make is missing, or when a manifest could not be written.
+// concluded by one summary (<UTC stamp>-<level>-<short id>-summary.json), even when scenarios
+// are unknown, broken or interrupted, when make is missing, or when a manifest could not be
+// written.
+import { summaryFileName } from "../artifacts/names.ts";
 import {
   ArtifactError,
   ciBlock,
@@ -73,7 +75,7 @@ export async function runMatrix(
       try {
         const outcome = await runScenario(
           spec,
-          { ...ctx, correlation, command: "run-scenario", endsCommand: false },
+          { ...ctx, correlation, command: "run-scenario", endsCommand: false, manifestLayout: "matrix" },
           { stream: options.level === "live" && options.jobs === 1, signal: stopAll.signal },
         );
         outcomes[index] = outcome;
@@ -115,6 +117,8 @@ export async function runMatrix(
       scenarioResults[name] = {
         result: "interrupted",
         run_id: outcome?.runId ?? null,
+        started_at: outcome?.startedAt ?? null,
+        finished_at: outcome?.finishedAt ?? null,
         duration_seconds: outcome?.durationSeconds ?? 0,
         manifest: outcome?.manifestPath ?? null,
       };
@@ -124,6 +128,8 @@ export async function runMatrix(
     scenarioResults[name] = {
       result: outcome.result,
       run_id: outcome.runId,
+      started_at: outcome.startedAt,
+      finished_at: outcome.finishedAt,
       duration_seconds: outcome.durationSeconds,
       ...(outcome.skipReason !== undefined ? { skip_reason: outcome.skipReason } : {}),
       ...(outcome.failReason !== undefined ? { fail_reason: outcome.failReason } : {}),
@@ -154,7 +160,7 @@ export async function runMatrix(
     ...lists,
     scenario_results: scenarioResults,
     ci: ciBlock(ctx.ci),
-    telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
+    telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled, ctx.env),
     ...(options.shard ? { shard: options.shard } : {}),
   };
   // A summary that cannot be written (a full disk) is reported, with its guarded value, so the
@@ -165,7 +171,7 @@ export async function runMatrix(
       SummarySchema,
       summary,
       ctx.artifactsDir,
-      `${ctx.correlation.runId}-summary.json`,
+      summaryFileName(started, options.level, ctx.correlation.runId),
       ctx.env,
     );
   } catch (error) {

@@ -5,14 +5,16 @@
 // Shared by run-scenario and run-matrix.
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { manifestRelativePath } from "../artifacts/names.ts";
 import {
   ArtifactError,
   ciBlock,
   type Manifest,
   ManifestSchema,
-  manifestRelativePath,
   type ProductiveK3s,
+  phaseKey,
   resolveProductiveK3s,
+  type ScenarioSourceKind,
   telemetryBlock,
   writeArtifact,
 } from "../artifacts/records.ts";
@@ -37,6 +39,8 @@ export interface ScenarioSpec {
   /** Absolute scenario directory, or null when it could not be resolved. */
   dir: string | null;
   definition: ScenarioDefinition | null;
+  /** The kind of source the scenario came from (recorded; its path never is). */
+  source: ScenarioSourceKind;
   target: string;
   makeArgs: string[];
   /** Why the scenario could not be resolved (unknown name, broken definition). */
@@ -60,6 +64,8 @@ export interface RunnerContext {
    * delivery time to finish.
    */
   endsCommand: boolean;
+  /** Manifest file name layout: a matrix's (`…-<short id>-<scenario>.json`) or a direct run's. */
+  manifestLayout?: "matrix" | "direct";
 }
 
 export interface RunIo {
@@ -76,6 +82,8 @@ export interface ScenarioOutcome {
   result: ScenarioResult;
   interrupted: boolean;
   runId: string;
+  startedAt: string;
+  finishedAt: string;
   durationSeconds: number;
   skipReason?: string;
   failReason?: string;
@@ -279,6 +287,7 @@ export async function runScenario(
     parent_run_id: ctx.correlation.parentRunId,
     session_id: ctx.correlation.sessionId,
     scenario: name,
+    scenario_source: spec.source,
     execution_kind: ctx.ci.execution_kind,
     test_level: spec.level,
     result,
@@ -295,15 +304,27 @@ export async function runScenario(
     installation: {
       environment: sanitize(metadata.installation.environment),
       topology: sanitize(metadata.installation.topology),
-      node_count_expected: metadata.installation.node_count_expected,
+      node_count_expected: String(metadata.installation.node_count_expected),
       bootstrap_modes_used: metadata.installation.bootstrap_modes_used.map((m) => sanitize(m)),
     },
     features: Object.fromEntries(Object.entries(metadata.features).map(([k, on]) => [recordName(k), on])),
-    phases: [{ name: recordName(spec.target), result, duration_seconds: Number(durationSeconds.toFixed(3)) }],
+    phases: {
+      [phaseKey(spec.level)]: {
+        status: result,
+        duration_seconds: Number(durationSeconds.toFixed(3)),
+        target: recordName(spec.target),
+      },
+    },
     ci: ciBlock(ctx.ci),
-    telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled),
+    telemetry: telemetryBlock(ctx.settings, ctx.consent.enabled, ctx.env),
   };
-  const relative = manifestRelativePath(ctx.correlation.runId);
+  const relative = manifestRelativePath({
+    startedAt: started,
+    level: spec.level,
+    runId: ctx.correlation.runId,
+    scenario: name,
+    layout: ctx.manifestLayout ?? "direct",
+  });
   // Everything reported from here on comes from the guarded manifest.
   const recorded = recordManifest(manifest, ctx, relative);
   const written = recorded.value;
@@ -325,6 +346,8 @@ export async function runScenario(
     result,
     interrupted: run?.interrupted ?? false,
     runId: ctx.correlation.runId,
+    startedAt: written.started_at,
+    finishedAt: written.finished_at,
     durationSeconds: written.duration_seconds,
     ...(written.skip_reason !== undefined ? { skipReason: written.skip_reason } : {}),
     ...(written.fail_reason !== undefined ? { failReason: written.fail_reason } : {}),
@@ -356,13 +379,20 @@ function recordManifest(
   } catch (error) {
     if (!(error instanceof ArtifactError) || error.kind !== "invalid") return notWritten(error);
     const { skip_reason: _skip, ...rest } = manifest;
+    const unknown = scenarioMetadata(null, manifest.test_level); // installation and features: unknown
     const fallback: Manifest = {
       ...rest,
       result: "fail",
       fail_reason: `manifest did not validate (${error.fields.join(", ").slice(0, 200)}): recorded as failed`,
       productive_k3s: resolveProductiveK3s(null, {}),
-      ...scenarioMetadata(null, manifest.test_level), // installation and features: unknown
-      phases: manifest.phases.map((p) => ({ ...p, result: "fail" })),
+      installation: {
+        ...unknown.installation,
+        node_count_expected: String(unknown.installation.node_count_expected),
+      },
+      features: unknown.features,
+      phases: Object.fromEntries(
+        Object.entries(manifest.phases).map(([key, phase]) => [key, { ...phase, status: "fail" as const }]),
+      ),
     };
     try {
       return { value: write(fallback) };

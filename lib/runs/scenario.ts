@@ -1,11 +1,13 @@
 // Scenario: the model of one scenario directory (a Makefile, and optionally a scenario.json
 // definition), its per-level metadata for the anonymous manifests, and the lookup of a scenario
-// by name through the search path in docs/privacy-and-telemetry.md › Test artifacts. Pure except for reading directory listings and
-// the definition file. Error messages name scenarios, never local paths: they can end up in
-// artifacts.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// by name in one source (README › Scenarios): a --scenarios-dir or PK3S_SCENARIOS_DIR, a
+// productive-k3s-profiles checkout (scenarios directly under scenarios/ or one category down),
+// or the bundled ones. Pure except for reading directory listings and the definition file.
+// Error messages name scenarios and sources, never local paths: they can end up in artifacts.
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
+import type { ScenarioSourceKind } from "../artifacts/records.ts";
 import type { TestLevel } from "../telemetry/event.ts";
 import { unpackedBundledScenarios } from "./embedded.ts";
 
@@ -139,7 +141,7 @@ export const definitionLabel = (name: string): string => `scenarios/${name}/${SC
 /** One schema problem as "field.path: problem", with valibot's key messages said plainly. */
 export function issueText(issue: v.BaseIssue<unknown>): string {
   const path = v.getDotPath(issue) || "(top level)";
-  const isKeyIssue = issue.type === "strict_object" || issue.type === "object";
+  const isKeyIssue = ["strict_object", "object", "loose_object"].includes(issue.type);
   let message = issue.message;
   if (isKeyIssue && issue.expected === "never") message = "unknown field (not part of the format)";
   else if (isKeyIssue && issue.received === "undefined") message = "missing (required)";
@@ -221,15 +223,16 @@ export function listScenarios(dirs: readonly string[]): string[] {
   return [...names].sort();
 }
 
-export type ScenarioSource = "option" | "PK3S_SCENARIOS_DIR" | "PRODUCTIVE_K3S_PROFILES_REPO_DIR" | "bundled";
-
-/** How each source is named in messages (no paths). */
-const SOURCE_LABELS: Record<ScenarioSource, string> = {
-  option: "--scenarios-dir",
-  PK3S_SCENARIOS_DIR: "PK3S_SCENARIOS_DIR",
-  PRODUCTIVE_K3S_PROFILES_REPO_DIR: "$PRODUCTIVE_K3S_PROFILES_REPO_DIR/scenarios",
-  bundled: "the bundled scenarios",
-};
+/** Where scenarios come from: the kind is recorded in manifests, the directory never is. */
+export interface ScenarioSource {
+  kind: ScenarioSourceKind;
+  /** How the source is named in messages: an option or a variable, never a path. */
+  label: string;
+  /** The option or variable that chose it (null: the bundled scenarios, chosen by default). */
+  setting: string | null;
+  /** The scenarios root (absolute). For local use only. */
+  dir: string;
+}
 
 export interface ScenarioSearchOptions {
   /** `--scenarios-dir DIR`. */
@@ -240,26 +243,84 @@ export interface ScenarioSearchOptions {
   cwd?: string | undefined;
 }
 
-export interface SearchDir {
-  source: ScenarioSource;
-  dir: string;
-}
+const given = (value: string | undefined): string | null =>
+  value !== undefined && value.trim() !== "" ? value : null;
 
-/** The directories searched, first hit wins: option, PK3S_SCENARIOS_DIR, profiles repo, bundled. */
-export function scenarioSearchPath(options: ScenarioSearchOptions): SearchDir[] {
+/**
+ * The one place scenarios are looked up, the first the operator gave: `--scenarios-dir`, then
+ * PK3S_SCENARIOS_DIR, then the productive-k3s-profiles checkout in
+ * PRODUCTIVE_K3S_PROFILES_REPO_DIR (its scenarios/); the bundled scenarios only when none is
+ * given. A source the operator chose is never topped up with bundled scenarios: a name it
+ * lacks is an error, not a silent substitute.
+ */
+export function scenarioSource(options: ScenarioSearchOptions): ScenarioSource {
   const cwd = options.cwd ?? process.cwd();
-  const given = (value: string | undefined) => (value !== undefined && value.trim() !== "" ? value : null);
-  const path: SearchDir[] = [];
   const option = given(options.scenariosDir);
-  if (option) path.push({ source: "option", dir: resolve(cwd, option) });
+  if (option)
+    return {
+      kind: "directory",
+      label: "--scenarios-dir",
+      setting: "--scenarios-dir",
+      dir: resolve(cwd, option),
+    };
   const envDir = given(options.env.PK3S_SCENARIOS_DIR);
-  if (envDir) path.push({ source: "PK3S_SCENARIOS_DIR", dir: resolve(cwd, envDir) });
+  if (envDir) {
+    return {
+      kind: "directory",
+      label: "PK3S_SCENARIOS_DIR",
+      setting: "PK3S_SCENARIOS_DIR",
+      dir: resolve(cwd, envDir),
+    };
+  }
   const profiles = given(options.env.PRODUCTIVE_K3S_PROFILES_REPO_DIR);
   if (profiles) {
-    path.push({ source: "PRODUCTIVE_K3S_PROFILES_REPO_DIR", dir: resolve(cwd, profiles, "scenarios") });
+    return {
+      kind: "profiles",
+      label: "scenarios/ of PRODUCTIVE_K3S_PROFILES_REPO_DIR",
+      setting: "PRODUCTIVE_K3S_PROFILES_REPO_DIR",
+      dir: resolve(cwd, profiles, "scenarios"),
+    };
   }
-  path.push({ source: "bundled", dir: resolve(cwd, options.bundledDir) });
-  return path;
+  return {
+    kind: "bundled",
+    label: "the bundled scenarios",
+    setting: null,
+    dir: resolve(cwd, options.bundledDir),
+  };
+}
+
+/** Sub-directories of `root` that may be categories (local/, edge/, cloud/): not hidden, not helpers. */
+function categories(root: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(root).sort();
+  } catch {
+    return [];
+  }
+  return entries.filter(
+    (entry) =>
+      scenarioNameProblem(entry) === null &&
+      isDirectory(join(root, entry)) &&
+      !isScenarioDir(join(root, entry)),
+  );
+}
+
+/**
+ * The directory of scenario `name` under `root`: `root/<name>`, else `root/<category>/<name>`
+ * (as a profiles checkout keeps them: scenarios/local/multipass, scenarios/edge/onprem-basic…).
+ * Null when there is none; a name in two categories is an error naming both.
+ */
+export function findScenarioDir(root: string, name: string): string | null {
+  const direct = join(root, name);
+  if (isScenarioDir(direct)) return direct;
+  const hits = categories(root).filter((category) => isScenarioDir(join(root, category, name)));
+  if (hits.length > 1) {
+    throw new ScenarioError(
+      "unknown",
+      `scenario ${JSON.stringify(name)} is ambiguous: it is in the categories ${hits.join(", ")}`,
+    );
+  }
+  return hits.length === 1 ? join(root, hits[0] as string, name) : null;
 }
 
 export interface ResolvedScenario {
@@ -267,31 +328,58 @@ export interface ResolvedScenario {
   /** Absolute directory of the scenario. For local use only: never put it in an artifact. */
   dir: string;
   definition: ScenarioDefinition | null;
-  source: ScenarioSource;
+  /** The kind of source it came from (what a manifest records). */
+  source: ScenarioSourceKind;
 }
 
 /** Find the scenario `name`; throws ScenarioError (invalid-name, unknown, invalid-definition). */
 export function resolveScenario(name: string, options: ScenarioSearchOptions): ResolvedScenario {
   assertScenarioName(name);
-  const path = scenarioSearchPath(options);
-  for (const { source, dir } of path) {
-    const scenarioDir = join(dir, name);
-    if (isScenarioDir(scenarioDir)) {
-      return { name, dir: scenarioDir, definition: readScenarioDefinition(name, scenarioDir), source };
-    }
+  const source = scenarioSource(options);
+  const dir = findScenarioDir(source.dir, name);
+  if (dir) return { name, dir, definition: readScenarioDefinition(name, dir), source: source.kind };
+  const quoted = JSON.stringify(name);
+  if (source.kind === "bundled") {
+    const known = listScenarios([source.dir]);
+    throw new ScenarioError(
+      "unknown",
+      `unknown scenario ${quoted}; bundled scenarios: ${known.length > 0 ? known.join(", ") : "none"} (or set PRODUCTIVE_K3S_PROFILES_REPO_DIR, PK3S_SCENARIOS_DIR or --scenarios-dir)`,
+    );
   }
-  const known = listScenarios(path.map((entry) => entry.dir));
-  const searched = path
-    .map(({ source, dir }) => `${SOURCE_LABELS[source]}${isDirectory(dir) ? "" : " (missing)"}`)
-    .join(", ");
-  const list = known.length > 0 ? known.join(", ") : "none";
-  // The list of known scenarios is for the operator's terminal only: their names are the
-  // operator's own, so the recorded fail reason leaves it out.
+  // The operator's own scenarios are not listed: their names are theirs (they can reach
+  // artifacts through a failure reason). Where it looked is named by the option or variable.
+  const where = isDirectory(source.dir)
+    ? `not found in ${source.label}, directly or one category down`
+    : `${source.label} is not a directory`;
   throw new ScenarioError(
     "unknown",
-    `unknown scenario ${JSON.stringify(name)}; known scenarios: ${list} (searched ${searched})`,
-    `unknown scenario ${JSON.stringify(name)} (searched ${searched})`,
+    `unknown scenario ${quoted}: ${where}; the bundled scenarios are not used while ${source.setting} is given`,
   );
+}
+
+/**
+ * The kind of source a scenario directory given directly (`--dir`, or the reference's positional
+ * form a scenario Makefile uses) belongs to: inside the profiles checkout, inside the bundled
+ * scenarios, or any other directory.
+ */
+export function sourceKindOfDir(
+  dir: string,
+  options: Pick<ScenarioSearchOptions, "env" | "bundledDir" | "cwd">,
+): ScenarioSourceKind {
+  const cwd = options.cwd ?? process.cwd();
+  const real = (path: string): string => {
+    try {
+      return realpathSync(resolve(cwd, path));
+    } catch {
+      return resolve(cwd, path);
+    }
+  };
+  const target = real(dir);
+  const inside = (root: string) => target.startsWith(`${real(root)}/`);
+  const profiles = given(options.env.PRODUCTIVE_K3S_PROFILES_REPO_DIR);
+  if (profiles && inside(join(profiles, "scenarios"))) return "profiles";
+  if (inside(options.bundledDir)) return "bundled";
+  return "directory";
 }
 
 export interface Runtime {

@@ -37,6 +37,31 @@ export function makefileText(recipes: Recipes): string {
     .join("\n");
 }
 
+/** `2026-12-01T20:28:37.123Z` → `20261201-202837`: the file names' UTC stamp (an oracle of our own). */
+function stampOf(iso: string): string {
+  const [date = "", time = ""] = iso.split("T");
+  return `${date.replaceAll("-", "")}-${time.slice(0, 8).replaceAll(":", "")}`;
+}
+
+/** The last 8 hex digits of a UUID run id. */
+const tailOf = (runId: string) => runId.replaceAll("-", "").slice(-8);
+
+/** The name a manifest must have, relative to the artifacts dir (README › Test artifacts). */
+export function manifestName(
+  m: Pick<Manifest, "started_at" | "test_level" | "run_id" | "scenario">,
+  layout: "matrix" | "direct",
+): string {
+  const head = `${stampOf(m.started_at)}-${m.test_level}`;
+  return layout === "matrix"
+    ? `infra-runs/${head}-${tailOf(m.run_id)}-${m.scenario}.json`
+    : `infra-runs/${head}-${m.scenario}-${tailOf(m.run_id)}.json`;
+}
+
+/** The name a summary must have. */
+export function summaryName(s: Pick<Summary, "started_at" | "test_level" | "run_id">): string {
+  return `${stampOf(s.started_at)}-${s.test_level}-${tailOf(s.run_id)}-summary.json`;
+}
+
 export interface Artifacts {
   manifests: Manifest[];
   summaries: Summary[];
@@ -139,10 +164,15 @@ export class Sandbox {
       if (!file.endsWith("-summary.json")) continue;
       const json = parse(join(this.artifacts, file));
       expect(validateArtifact("summary", json)).toEqual([]);
-      expect(file).toBe(`${(json as Summary).run_id}-summary.json`);
+      expect(file).toBe(summaryName(json as Summary));
       summaries.push(json as Summary);
     }
-    for (const m of manifests) expect(files).toContain(join(runs, `${m.run_id}.json`));
+    // Each manifest under its name: a matrix's layout when a summary lists it, else a direct run's.
+    const listed = new Set(summaries.flatMap((s) => Object.values(s.scenario_results).map((e) => e.run_id)));
+    for (const m of manifests) {
+      const layout = listed.has(m.run_id) ? "matrix" : "direct";
+      expect(files).toContain(join(this.artifacts, manifestName(m, layout)));
+    }
     return { manifests, summaries, files };
   }
 
