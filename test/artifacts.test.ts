@@ -25,6 +25,7 @@ import {
 import { parseStoredManifest, parseStoredSummary } from "../lib/artifacts/reader.ts";
 import type { Manifest, Summary } from "../lib/artifacts/records.ts";
 import { generatedSchemas } from "../lib/artifacts/schemas.ts";
+import { type ManifestEntry, type StatusOptions, statusReport } from "../lib/artifacts/status.ts";
 import { REPO, TestDirs } from "./support/run.ts";
 import { type Sandbox, withSandbox } from "./support/sandbox.ts";
 import { validateArtifact } from "./support/schemas.ts";
@@ -509,5 +510,99 @@ describe("clean (pk3s-run-matrix clean, make test-clean)", () => {
     } finally {
       await dirs.cleanup();
     }
+  });
+});
+
+describe("statusReport (pure)", () => {
+  const entry = (file: string, fields: Record<string, unknown>): ManifestEntry => {
+    const read = parseStoredManifest(
+      JSON.stringify({ schema_version: "1", repository: "productive-k3s-infra", run_id: file, ...fields }),
+    );
+    return { file, read };
+  };
+  const m = (scenario: string, level: string, result: string, started_at?: string) => ({
+    scenario,
+    test_level: level,
+    result,
+    duration_seconds: 1,
+    ...(started_at ? { started_at } : {}),
+  });
+  const rows: Array<[string, ManifestEntry[], StatusOptions, string[], number]> = [
+    [
+      "the reference's result words: success/failed too; another word is unknown",
+      [
+        entry("a.json", m("a", "static", "success", "2026-11-30T10:00:00Z")),
+        entry("b.json", m("b", "static", "failed", "2026-11-30T10:01:00Z")),
+        entry("c.json", m("c", "static", "maybe", "2026-11-30T10:02:00Z")),
+      ],
+      {},
+      [
+        "[OK] static scenario=a duration=1s",
+        "[FAIL] static scenario=b duration=1s",
+        "[WARN] static scenario=c duration=1s",
+        "Summary: 1 pass, 0 skip, 1 fail, 1 unknown",
+      ],
+      1,
+    ],
+    [
+      "latest per scenario and level, by time across offsets (09:30Z is after 10:15+01:00)",
+      [
+        entry("x1.json", m("x", "live", "pass", "2026-11-30T09:30:00Z")),
+        entry("x2.json", m("x", "live", "fail", "2026-11-30T10:15:00+01:00")),
+        entry("x3.json", m("x", "static", "skip", "2026-11-30T08:00:00Z")),
+      ],
+      {},
+      [
+        "[SKIP] static scenario=x duration=1s",
+        "[OK] live scenario=x duration=1s",
+        "Summary: 1 pass, 1 skip, 0 fail, 0 unknown",
+      ],
+      0,
+    ],
+    [
+      "no started_at: the file name's stamp places it",
+      [
+        entry("20261130-120000-live-1-y.json", m("y", "live", "fail")),
+        entry("20261130-110000-live-2-y.json", m("y", "live", "pass")),
+      ],
+      { all: true },
+      [
+        "[OK] live scenario=y duration=1s",
+        "[FAIL] live scenario=y duration=1s",
+        "Summary: 1 pass, 0 skip, 1 fail, 0 unknown",
+      ],
+      1,
+    ],
+    [
+      "since: results without a time are left out",
+      [
+        entry("old.json", m("z", "static", "fail", "2026-11-30T09:00:00Z")),
+        entry("new.json", m("z", "contract", "pass", "2026-11-30T11:00:00Z")),
+        entry("undated.json", m("z", "live", "fail")),
+      ],
+      { sinceMs: Date.parse("2026-11-30T10:00:00Z") },
+      ["[OK] contract scenario=z duration=1s", "Summary: 1 pass, 0 skip, 0 fail, 0 unknown"],
+      0,
+    ],
+  ];
+  test.each(rows)("%s", (_what, entries, options, lines, exitCode) => {
+    const report = statusReport(entries, options, "here");
+    expect({ lines: report.lines, exitCode: report.exitCode, warnings: report.warnings }).toEqual({
+      lines,
+      exitCode,
+      warnings: [],
+    });
+  });
+
+  test("nothing to report: one warning naming where (and the filter), exit 1", () => {
+    expect(statusReport([], {}, "here")).toMatchObject({
+      lines: [],
+      warnings: ["[WARN] No test result artifacts found in here"],
+      exitCode: 1,
+    });
+    const other = [entry("o.json", m("o", "static", "pass", "2026-11-30T09:00:00Z"))];
+    expect(statusReport(other, { scenario: "p" }, "here").warnings).toEqual([
+      "[WARN] No test result artifacts found in here for scenario p",
+    ]);
   });
 });

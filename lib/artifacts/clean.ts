@@ -1,5 +1,5 @@
-// Clean: what `pk3s-run-matrix clean [scenario]` and `make test-clean` remove (README › Test
-// artifacts). Without a scenario: every manifest and summary the tools wrote — this toolkit's,
+// Clean: what `pk3s-run-matrix clean [scenario]` and `make test-clean` remove (docs/privacy-and-telemetry.md
+// › Test artifacts). Without a scenario: every manifest and summary the tools wrote — this toolkit's,
 // its earlier uuid-named ones and the bash reference's — plus leftovers of killed writers, and
 // the bundled scenarios' generated/ directories. With a scenario: that scenario's manifests,
 // whoever wrote them, and its bundled generated/. A file is removed only when its name is one

@@ -1,4 +1,4 @@
-// Names: the artifact file names in the README › Test artifacts — readable, sorted by time, and
+// Names: the artifact file names (docs/privacy-and-telemetry.md › Test artifacts) — readable, sorted by time, and
 // matching the globs the reference's consumers use (`*-<level>-*-summary.json`,
 // `*-<scenario>.json`):
 //   matrix manifest   infra-runs/<UTC stamp>-<level>-<short id>-<scenario>.json

@@ -1,5 +1,5 @@
-// Status: what `pk3s-run-matrix status` and `make test-checkstatus` print (README › Test
-// artifacts) — one `[OK]|[SKIP]|[FAIL] <level> scenario=<s> duration=<n>s` line per result and
+// Status: what `pk3s-run-matrix status` and `make test-checkstatus` print (docs/privacy-and-telemetry.md
+// › Test artifacts) — one `[OK]|[SKIP]|[FAIL] <level> scenario=<s> duration=<n>s` line per result and
 // `Summary: N pass, N skip, N fail, N unknown`, as the reference's status tool prints them, over
 // manifests either implementation wrote. By default the latest result per scenario and level
 // (readable after many runs); `all` for the history. The report is pure (entries in, lines and
