@@ -12,6 +12,7 @@ import { REPOSITORY } from "../cli/version.ts";
 import { issueText } from "../runs/scenario.ts";
 import { LEVELS } from "../telemetry/event.ts";
 import { readOwnFile } from "../util/fs.ts";
+import { TelemetryBlockSchema } from "./records.ts";
 
 /** Far above any manifest or summary (a few KB): a bigger file is not one of ours. */
 export const MAX_ARTIFACT_BYTES = 256 * 1024;
@@ -58,17 +59,8 @@ export const StoredManifestSchema = v.looseObject({
       run_id: v.nullable(STRING),
     }),
   ),
-  telemetry: v.optional(
-    v.looseObject({
-      share_metrics_enabled: v.boolean(),
-      anonymous_by_default: v.boolean(),
-      endpoint_configured: v.boolean(),
-      propagates_to_productive_k3s: v.boolean(),
-      max_retries: v.number(),
-      connect_timeout_seconds: v.number(),
-      request_timeout_seconds: v.number(),
-    }),
-  ),
+  /** The same block both implementations write (records.ts), read loosely. */
+  telemetry: v.optional(v.looseObject(TelemetryBlockSchema.entries)),
 });
 export type StoredManifest = v.InferOutput<typeof StoredManifestSchema>;
 
@@ -95,7 +87,7 @@ export const StoredSummarySchema = v.looseObject({
       }),
     ),
   ),
-  telemetry: v.optional(v.looseObject({ share_metrics_enabled: v.boolean() })),
+  telemetry: v.optional(v.looseObject(TelemetryBlockSchema.entries)),
 });
 export type StoredSummary = v.InferOutput<typeof StoredSummarySchema>;
 
