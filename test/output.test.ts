@@ -3,7 +3,8 @@
 // and its note, what classification keeps, held-back lines on a streamed skip, and tokens hidden
 // by escape sequences or zero-width characters.
 import { describe, expect, test } from "bun:test";
-import { redactSecrets, registerSecret, visibleText } from "../lib/cli/log.ts";
+import { redactSecrets, registerSecret } from "../lib/cli/log.ts";
+import { redactShown, visibleText } from "../lib/cli/visible.ts";
 import { OutputTail, ScenarioOutput, type StreamName } from "../lib/runs/output.ts";
 
 const TOKEN = "tok-OUTPUT-test-5f2c9a7e1b3d";
@@ -11,7 +12,7 @@ registerSecret(TOKEN);
 const bytes = (text: string) => new TextEncoder().encode(text);
 const split = (t: string) => [t.slice(0, 10), t.slice(10)] as const;
 
-describe("redactSecrets: the token, however it is dressed", () => {
+describe("redactShown: the token, however it is dressed", () => {
   const [head, rest] = split(TOKEN);
   test.each([
     [`plain ${TOKEN} end`, "plain *** end"],
@@ -28,7 +29,7 @@ describe("redactSecrets: the token, however it is dressed", () => {
     ["\x1b[32mgreen\x1b[0m only", "\x1b[32mgreen\x1b[0m only"],
     [`\x1b[32mgreen\x1b[0m\n${TOKEN}`, "\x1b[32mgreen\x1b[0m\n***"],
   ])("%j → %j", (input, want) => {
-    expect(redactSecrets(input)).toBe(want);
+    expect(redactShown(input)).toBe(want);
   });
 
   test("a short token (8-15 characters) is replaced only as a whole token; under 8 not at all", () => {

@@ -26,39 +26,16 @@ export function registerSecret(value: string | null | undefined): void {
   if (pattern) secrets = [...secrets, { value, pattern }];
 }
 
-/** Terminal escape sequences: CSI (colours, cursor), OSC (titles, links), two-byte ESC forms. */
-const ANSI = /\x1b(?:\[[0-9;:?<=>]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
-/** What can hide inside a word without showing: control and format (zero-width) characters. */
-const INVISIBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]|\p{Cf}/gu;
-const HIDING = /[\x00-\x08\x0b-\x1f\x7f-\x9f]|\p{Cf}/u;
-
-/** A line as a reader sees it: escape sequences, control and zero-width characters removed. */
-export function visibleText(line: string): string {
-  return line.replace(ANSI, "").replace(INVISIBLE, "");
+/** Replace every registered secret in `text` by `***` (see visible.ts for a scenario's output). */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const s of secrets) out = out.replace(s.pattern, "***");
+  return out;
 }
 
-/**
- * Replace every registered secret in `text` by `***`. Each line is also checked as it shows on a
- * terminal: a token split by a colour code or a zero-width character is still caught, and that
- * line is then printed without its escape sequences.
- */
-export function redactSecrets(text: string): string {
-  if (secrets.length === 0) return text;
-  const hide = (line: string) => {
-    let out = line;
-    for (const s of secrets) out = out.replace(s.pattern, "***");
-    return out;
-  };
-  let out = hide(text);
-  if (!HIDING.test(out)) return out;
-  out = out
-    .split("\n")
-    .map((line) => {
-      const visible = visibleText(line);
-      return visible === line || !secrets.some((s) => visible.search(s.pattern) >= 0) ? line : hide(visible);
-    })
-    .join("\n");
-  return out;
+/** The registered secrets' patterns (global regular expressions). */
+export function secretPatterns(): readonly RegExp[] {
+  return secrets.map((s) => s.pattern);
 }
 
 export interface Logger {

@@ -6,7 +6,7 @@
 // whatever a scenario prints. Live output is streamed line by line; the scenario's own [SKIP]
 // line and make's error lines are held back until the result is known, so a skip prints one
 // line, ours.
-import { redactSecrets, visibleText } from "../cli/log.ts";
+import { redactShown, visibleText } from "../cli/visible.ts";
 import { isMakeErrorLine } from "./classify.ts";
 
 export const TAIL_LINES = 200;
@@ -119,7 +119,7 @@ export class ScenarioOutput {
   }
 
   private line(stream: StreamName, raw: string): void {
-    const text = redactSecrets(raw);
+    const text = redactShown(raw);
     const visible = visibleText(text);
     if (this.firstSkip === null && SKIP_LINE.test(visible)) {
       this.firstSkip = text.slice(0, SKIP_LINE_BYTES);
@@ -142,7 +142,7 @@ export class ScenarioOutput {
   }
 
   private piece(stream: StreamName, raw: string): void {
-    const text = redactSecrets(raw);
+    const text = redactShown(raw);
     this.tail.push(text);
     this.echo?.(text, stream);
   }

@@ -26,6 +26,7 @@ import type { Emitter } from "../telemetry/emitter.ts";
 import type { TestLevel } from "../telemetry/event.ts";
 import { childEnv, propagatedSet } from "../telemetry/propagation.ts";
 import type { Settings } from "../telemetry/settings.ts";
+import { errorCode, isCode } from "../util/fs.ts";
 import type { CiInfo } from "./ci.ts";
 import { classify, failReason as describeFailure, type ScenarioResult } from "./classify.ts";
 import { type Echo, ScenarioOutput, type StreamName } from "./output.ts";
@@ -125,7 +126,7 @@ function groupAlive(pgid: number): boolean {
     process.kill(-pgid, 0);
     return true;
   } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
+    return isCode(error, "EPERM");
   }
 }
 
@@ -201,7 +202,7 @@ async function runMake(
       detached: true,
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    const code = errorCode(error);
     return {
       exitCode: null,
       output,
