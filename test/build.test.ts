@@ -222,6 +222,21 @@ describe("the four binaries copied alone, PATH with only make and coreutils", ()
     expect(manifests).toHaveLength(3 * SCENARIOS.length + 1);
     expect(manifests.filter((m) => m.result === "fail")).toEqual([]);
 
+    // The status of it all, from the copied binary: the latest result per scenario and level.
+    const status = await exec([join(bin, "pk3s-run-matrix"), "status"], env, box.dir);
+    const statusLines = status.stdout.trim().split("\n");
+    for (const name of SCENARIOS) {
+      const mine = statusLines.filter((l) => l.includes(` scenario=${name} `));
+      for (const line of mine) expect(line).toMatch(/^\[(OK|SKIP)\] \w+ scenario=\S+ duration=[0-9.]+s$/);
+      expect(mine.map((l) => l.split(" scenario=")[0]).sort()).toEqual([
+        "[OK] contract",
+        "[OK] static",
+        "[SKIP] live",
+      ]);
+    }
+    expect(statusLines.at(-1)).toBe("Summary: 8 pass, 4 skip, 0 fail, 0 unknown");
+    expect(status.code).toBe(0);
+
     // Unpacked once, into a private directory under $HOME/.cache, versioned by content.
     const cache = join(box.home, ".cache", "pk3s-infra-telemetry");
     expect(lstatSync(cache).mode & 0o777).toBe(0o700);
