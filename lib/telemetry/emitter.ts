@@ -175,9 +175,9 @@ export class Emitter {
         this.queued = true;
         if (outcome.problem) this.problems.add(outcome.problem);
         // Zero attempts means a configuration problem, not the network: say so, once.
-        if (outcome.attempts === 0 && outcome.reason !== TOKEN_UNFIT) {
-          this.warnOnce(`${outcome.reason}; the event stays queued`, true);
-        }
+        if (outcome.reason === TOKEN_UNFIT)
+          this.misconfigured = true; // named at start already
+        else if (outcome.attempts === 0) this.warnOnce(`${outcome.reason}; the event stays queued`, true);
       }
     } catch (error) {
       // The outbox changed under us (removed, made read-only): best-effort, never the command.
