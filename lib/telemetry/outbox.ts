@@ -1,5 +1,5 @@
-// Outbox: the durable on-disk queue of events waiting for delivery, and the little it remembers
-// about delivery through delivery-state.ts (README › Outbox, docs/privacy-and-telemetry.md › Where events wait).
+// Outbox: the durable on-disk queue of events waiting for delivery (README › Consent,
+// correlation, delivery › Outbox; docs/privacy-and-telemetry.md › The outbox).
 //
 //   <outbox>/pending/<event_id>.json      queued; UUIDv7 ids make name order = age order
 //   <outbox>/claimed/<event_id>.json@<pid>@<ms>  being delivered by process <pid> since <ms>
@@ -12,9 +12,9 @@
 // The outbox is this user's private directory. Missing directories are created 0700; an
 // existing outbox or area that is a symbolic link, owned by another user, or writable by group
 // or others is refused (OutboxRefused) and never chmodded, and so is an outbox whose parent
-// others may write without a sticky bit. Files are created exclusively and
-// never through a symbolic link; a queued file is read only when it is a regular file of this
-// user under EVENT_MAX_BYTES, else quarantined unread. The token is never part of a queued event.
+// others may write without a sticky bit. Files are created exclusively and never through a
+// symbolic link; a queued file is read only when it is a regular file of this user under
+// EVENT_MAX_BYTES, else quarantined unread. The token is never part of a queued event.
 //
 // Claiming is an atomic rename, so of several flushers exactly one gets each event. A claim
 // whose process has died (SIGKILL) or that is older than the lease goes back to pending.
