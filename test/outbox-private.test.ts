@@ -343,8 +343,9 @@ describe("no predictable shared fallback", () => {
       XDG_STATE_HOME: undefined,
       HOME: "not-absolute",
       XDG_RUNTIME_DIR: runtime,
-      // Bun itself would keep its transpiler cache under that relative HOME, in the repository.
+      // Bun itself would keep its caches under that relative HOME, in the repository.
       BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+      BUN_INSTALL_CACHE_DIR: join(dirs.root, "bun-install-cache"),
     });
     const before = snapshot(dirs.root);
     const result = await run("emit", COMPLETED, env);
