@@ -182,7 +182,7 @@ describe("the reference's field names and JSON types (test/fixtures/reference, f
       expect(m.productive_k3s).toMatchObject(
         fixture("reference", REFERENCE_MANIFESTS[0] as string).productive_k3s,
       );
-      expect(m.ci).toEqual({ provider: "local", workflow: "", run_id: "" });
+      expect(m.ci).toEqual({ provider: "local", workflow: "", run_id: "", system: "" });
       expect(m.installation.node_count_expected).toBe("3");
       expect(m.telemetry.endpoint_configured).toBe(true); // the sandbox sets TELEMETRY_ENDPOINT
     }));

@@ -86,7 +86,7 @@ describe("reference behaviour", () => {
       expect(summary.result).toBe("pass");
       expect(summary.test_level).toBe("live");
       expect(summary.execution_kind).toBe("manual");
-      expect(summary.ci).toEqual({ provider: "local", workflow: "", run_id: "" });
+      expect(summary.ci).toEqual({ provider: "local", workflow: "", run_id: "", system: "" });
       expect(summary.pass).toEqual(["demo-pass"]);
       expect(summary.skip).toEqual(["demo-skip"]);
       expect(summary.fail).toEqual([]);
@@ -786,7 +786,12 @@ describe("reports", () => {
         GITHUB_RUN_ID: "123",
       });
       expect(r.code).toBe(0);
-      const expected = { provider: "github-actions", workflow: "ci", run_id: "123" };
+      const expected = {
+        provider: "github-actions",
+        workflow: "ci",
+        run_id: "123",
+        system: "github-actions",
+      };
       const summary = sb.summary();
       expect(summary.execution_kind).toBe("ci");
       expect(summary.ci).toEqual(expected);
@@ -795,7 +800,7 @@ describe("reports", () => {
       expect(manifest.ci).toEqual(expected);
     }));
 
-  test.concurrent("GitLab CI: provider gitlab", () =>
+  test.concurrent("GitLab CI: provider local, as the reference's readers know it; system gitlab", () =>
     withSandbox(async (sb) => {
       reportScenarios(sb);
       const r = await sb.run("run-matrix", ["static", "r-pass", "--scenarios-dir", sb.scenarios], {
@@ -805,8 +810,8 @@ describe("reports", () => {
       expect(r.code).toBe(0);
       const summary = sb.summary();
       expect(summary.execution_kind).toBe("ci");
-      expect(summary.ci.provider).toBe("gitlab");
-      expect(sb.manifest("r-pass").ci.provider).toBe("gitlab");
+      expect(summary.ci).toMatchObject({ provider: "local", system: "gitlab" });
+      expect(sb.manifest("r-pass").ci).toMatchObject({ provider: "local", system: "gitlab" });
     }));
 });
 

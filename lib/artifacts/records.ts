@@ -47,11 +47,15 @@ export const TelemetryBlockSchema = v.strictObject({
 });
 export type TelemetryBlock = v.InferOutput<typeof TelemetryBlockSchema>;
 
-/** Strings, "" when unknown, as the reference writes them. */
+/**
+ * Strings, "" when unknown, as the reference writes them: `provider` is `github-actions` or
+ * `local`, the two values its readers know. `system` is ours: the CI that ran it (`gitlab`, …).
+ */
 export const CiBlockSchema = v.strictObject({
   provider: TEXT,
   workflow: TEXT,
   run_id: TEXT,
+  system: v.optional(TEXT),
 });
 export type CiBlock = v.InferOutput<typeof CiBlockSchema>;
 
@@ -208,15 +212,25 @@ export function telemetryBlock(
   };
 }
 
-/** `github-actions` in GitHub Actions, `local` outside CI, else the CI's own name (`gitlab`, …). */
-export function ciProviderLabel(ci: Pick<CiInfo, "execution_kind" | "provider">): string {
-  if (ci.execution_kind === "manual" || ci.provider === null) return "local";
+/** The CI's own name (`github-actions`, `gitlab`, …), "" outside CI. */
+export function ciSystem(ci: Pick<CiInfo, "execution_kind" | "provider">): string {
+  if (ci.execution_kind === "manual" || ci.provider === null) return "";
   return ci.provider.toLowerCase().replaceAll("_", "-");
+}
+
+/** The reference's `ci.provider`: `github-actions` in GitHub Actions, `local` everywhere else. */
+export function ciProviderLabel(ci: Pick<CiInfo, "execution_kind" | "provider">): string {
+  return ciSystem(ci) === "github-actions" ? "github-actions" : "local";
 }
 
 export function ciBlock(ci: CiInfo): CiBlock {
   const clean = (value: string | null) => (value === null ? "" : sanitize(value));
-  return { provider: sanitize(ciProviderLabel(ci)), workflow: clean(ci.workflow), run_id: clean(ci.run_id) };
+  return {
+    provider: ciProviderLabel(ci),
+    workflow: clean(ci.workflow),
+    run_id: clean(ci.run_id),
+    system: sanitize(ciSystem(ci)),
+  };
 }
 
 /** The reference's defaults when neither cluster.json nor PRODUCTIVE_K3S_* say otherwise. */
