@@ -23,6 +23,8 @@ import {
 import { validateArtifact } from "./schemas.ts";
 
 export const BUN_DIR = dirname(process.execPath);
+/** How long a script run in a sandbox may take before it is killed as hung. */
+const SCRIPT_GUARD_MS = 55_000;
 
 /** Variables an enclosing `make` (e.g. `make unit`) would pass down; a fixture must not see them. */
 const MAKE_STATE = ["MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MAKE_TERMOUT", "MAKE_TERMERR"];
@@ -116,7 +118,10 @@ export class Sandbox {
 
   /** Run a script (scripts/<name>.ts) to completion in this sandbox's environment. */
   run(name: string, args: string[], extra: Record<string, string | undefined> = {}): Promise<RunResult> {
-    return run(name, args, this.env(extra));
+    // A guard against a hung script, not a deadline: generous, since a loaded 2-core machine
+    // running the whole suite can take half a minute for a small matrix (the test's own
+    // timeout, 60 s under make unit, still applies).
+    return run(name, args, this.env(extra), SCRIPT_GUARD_MS);
   }
 
   /** `make -C <repo> <args>` with this sandbox's environment. */
@@ -128,7 +133,7 @@ export class Sandbox {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 45_000);
+    const timer = setTimeout(() => proc.kill("SIGKILL"), SCRIPT_GUARD_MS);
     const [stdout, stderr, code] = await Promise.all([
       new Response(proc.stdout).text(),
       new Response(proc.stderr).text(),
