@@ -51,11 +51,19 @@ async function startup(): Promise<void> {
   const RUNS = 20;
   const times = new Map<string, number[]>(BINARIES.map((b) => [b, []]));
   const baseline: number[] = [];
+  // An empty compiled Bun program: the floor any of the binaries can reach on this machine.
+  const empty = join(work, "empty");
+  writeFileSync(`${empty}.ts`, 'console.log("")\n');
+  await timedOk([process.execPath, "build", "--compile", `${empty}.ts`, "--outfile", empty], {
+    env: { ...env(), PATH: process.env.PATH ?? "/usr/bin:/bin" },
+  });
+  const emptyMs: number[] = [];
   for (const name of BINARIES) await timedOk([join(DIST, name), "--version"], { env: env() });
   for (let i = 0; i < RUNS; i++) {
     for (const name of BINARIES)
       times.get(name)?.push((await timedOk([join(DIST, name), "--version"], { env: env() })).ms);
     baseline.push((await timedOk(["/bin/true"], { env: env() })).ms);
+    emptyMs.push((await timedOk([empty], { env: env() })).ms);
   }
   for (const name of BINARIES) {
     const m = median(times.get(name) ?? []);
@@ -67,6 +75,12 @@ async function startup(): Promise<void> {
       note: `${RUNS} runs, interleaved`,
     });
   }
+  rows.push({
+    figure: "    baseline: an empty compiled Bun program",
+    value: fmtMs(median(emptyMs)),
+    target: "",
+    verdict: "info",
+  });
   rows.push({
     figure: "    baseline: /bin/true",
     value: fmtMs(median(baseline)),
