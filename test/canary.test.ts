@@ -206,4 +206,69 @@ describe("the canary token", () => {
     assertNoLeak(dirs, outputs, receiver.requests);
     assertNoIdentityInOutbox(dirs);
   });
+
+  test("under a fake identity (unshare -u): the host name, in every spelling, and the user never leave the machine", async () => {
+    expect(Bun.spawnSync(["unshare", "-u", "true"]).exitCode).toBe(0);
+    const host = "canaryhostq7";
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const env = canaryEnv(dirs, receiver.url, {
+      HOSTNAME: host,
+      TELEMETRY_SESSION_ID: `${host}_build`,
+      TELEMETRY_PARENT_RUN_ID: `ip-${host}.ec2.internal`,
+      TELEMETRY_MARKER: host,
+      TELEMETRY_USER_AGENT: `${host}/1.0`,
+    });
+    const fullwidth = [...host].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join("");
+    const homoglyph = host.replace("a", "\u0430").replace("o", "\u043e");
+    const outputs: RunResult[] = [];
+    for (const [command, scenario] of [
+      [host, `${host}-ci`],
+      [host.toUpperCase(), `${FAKE.USER}`],
+      [fullwidth, homoglyph],
+      [`deploy-${host.replaceAll("-", "_")}`, `x%2F${host}`],
+    ] as const) {
+      const proc = Bun.spawn(
+        [
+          "unshare",
+          "-u",
+          "sh",
+          "-c",
+          `hostname ${host} && exec "$@"`,
+          "sh",
+          process.execPath,
+          "scripts/emit.ts",
+          "infra.command.completed",
+          "--command",
+          command,
+          "--scenario",
+          scenario,
+          "--result",
+          "failed",
+        ],
+        { cwd: join(import.meta.dir, ".."), env, stdout: "pipe", stderr: "pipe" },
+      );
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      outputs.push({ code, stdout, stderr, ms: 0, pid: proc.pid });
+      expect(code).toBe(0);
+    }
+    await waitFor(() => receiver.requests.length >= 4, 15_000, "the four events to be delivered");
+    const sent = receiver.requests.map((r) => `${JSON.stringify(r.headers)}\n${r.body}`).join("\n");
+    const queued = filesUnder(dirs.outbox)
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
+    for (const text of [sent, queued]) {
+      for (const form of [host, fullwidth, homoglyph, FAKE.USER])
+        expect(text.toLowerCase()).not.toContain(form.toLowerCase());
+    }
+    for (const request of receiver.requests) {
+      expect(request.headers["x-productive-k3s-telemetry"]).toBe("pk3s-public-v1");
+      expect(request.headers["user-agent"]).not.toContain(host);
+    }
+    assertNoLeak(dirs, outputs, receiver.requests);
+  });
 });

@@ -22,9 +22,12 @@ export function identifiersFor(texts: ReadonlyArray<string | null>): Identifier[
 
 /** Several names at once (one guard pass), each fit to record; null stays null. */
 export function recordNames<K extends string>(names: Record<K, string | null>): Record<K, string | null> {
+  // The guard reads the names as given first: reducing to [A-Za-z0-9._-] would break up a
+  // disguised spelling (x%2Fhost, a look-alike letter) that its folded comparison still sees.
+  const given = guardValue(names, identifiersFor(Object.values(names))).value;
   const sanitized = {} as Record<K, string | null>;
-  for (const key in names) {
-    const name = names[key];
+  for (const key in given) {
+    const name = given[key];
     sanitized[key] = name === null ? null : sanitizeName(name);
   }
   const guarded = guardValue(sanitized, identifiersFor(Object.values(sanitized))).value;
