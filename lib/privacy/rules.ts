@@ -475,7 +475,7 @@ const BEARER_RE = new RegExp(
   "gi",
 );
 const SECRET_WORD =
-  "(?:token|secret|password|passwd|passphrase|pwd|api[_-]?key|access[_-]?key|private[_-]?key|secret[_-]?key|credentials?|auth|cookie)s?";
+  "(?:token|secret|password|passwd|passphrase|pwd|api[_-]?key|access[_-]?key|private[_-]?key|secret[_-]?key|credentials?|auth|cookie|session)s?";
 // key (ending in a secret word), optional closing quote, separator, value (quoted or bare)
 const SECRET_KV_RE = new RegExp(
   `(?<![A-Za-z0-9_.-])(-{0,2}[A-Za-z0-9_.-]*?${SECRET_WORD})(["']?\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"?|'[^']*'?|[^\\s,;&"'<>)\\]}]+)`,
@@ -1014,6 +1014,7 @@ function replaceNumberedName(match: string, ...rest: unknown[]): string {
   // guard for this machine's own identifiers instead
   if (input.trim() === match) return match;
   if (REGION_RE.test(match) || COUNTED_WORDS.has(first.toLowerCase())) return match;
+  if (/^[A-Z]{2,}$/.test(first)) return match; // an acronym: DNS-01, RFC-1918, CVE-2024-3094
   if (middle === "" && first.length <= 2) return match; // a2-3, x-1
   if (/-v\d+(?:-|$)/i.test(middle)) return match; // …-k3s-v1-30-2: a version, dashed
   return keepTrailing(match, "<host>");
@@ -1022,14 +1023,14 @@ function replaceNumberedName(match: string, ...rest: unknown[]): string {
 // -- cloud things: GCP projects, buckets -----------------------------------------------------------
 
 const GCP_PROJECT_KV_RE =
-  /(\b(?:--project|project[_ -]?id|project|GOOGLE_CLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT|GCLOUD_PROJECT)(?:["']?\s*[:=]\s*["']?|\s+(?=[a-z][a-z0-9-]*\d)))([a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w.-])/g;
+  /(\b(?:--project|project[_ -]?id|project|GOOGLE_CLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT|GCLOUD_PROJECT)(?:["']?\s*[:=]\s*["']?|\s+[[("']|\s+(?=[a-z][a-z0-9-]*\d)))([a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w.-])/g;
 const GCP_PROJECT_PATH_RE = /\b(projects\/)([a-z][a-z0-9-]{4,28}[a-z0-9])(?=\/|\b)/g;
 function replaceProject(match: string, lead: string, value: string): string {
   if (!nameOk(value) || PLACEHOLDER_SET.has(value)) return match;
   return `${lead}<account-id>`;
 }
 const BUCKET_RE =
-  /\b(bucket(?:[_ -]?name)?)((?:["']?\s*[:=]\s*["']?)|\s+(?=[a-z0-9.-]*[0-9.-]))([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?![\w-])/gi;
+  /\b(bucket(?:[_ -]?name)?)((?:["']?\s*[:=]\s*["']?)|\s+["'[(]|\s+(?=[a-z0-9.-]*[0-9.-]))([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?![\w-])/gi;
 function replaceBucket(match: string, key: string, sep: string, value: string): string {
   if (!nameOk(value)) return match;
   return `${key}${sep}<id>`;
