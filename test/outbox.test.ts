@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { newId } from "../lib/telemetry/correlation.ts";
 import { Outbox, WRITE_GRACE_MS } from "../lib/telemetry/outbox.ts";
 import { ageBeyondWriteGrace, queuedText, queueEvents } from "./support/events.ts";
 import { backgroundFlushers } from "./support/hostile.ts";
@@ -179,6 +180,35 @@ describe("corrupt files", () => {
     expect(quarantined.some((n) => n.startsWith("0001-invalid.json"))).toBe(true);
     expect(dirs.list("pending")).toEqual([]);
     expect(dirs.list("claimed")).toEqual([]);
+  });
+});
+
+describe("events queued by an earlier version", () => {
+  test("the earlier wire types (boolean telemetry_enabled, null ids, no script) are sent in today's shape", async () => {
+    const dirs = scope.dirs();
+    const receiver = scope.receiver();
+    const [today] = await queueEvents(dirs.outbox, 1);
+    if (!today) throw new Error("no event queued");
+    const earlier = {
+      ...today,
+      event_id: newId(),
+      parent_run_id: null,
+      command: { ...today.command, scenario: null },
+      client: { repository: today.client.repository, version: "0.1.0", telemetry_enabled: true },
+    };
+    writeFileSync(join(dirs.outbox, "pending", `${earlier.event_id}.json`), JSON.stringify(earlier), {
+      mode: 0o600,
+    });
+    const result = await run("flush", [], baseEnv(dirs, { TELEMETRY_ENDPOINT: receiver.url }));
+    expect(result.code).toBe(0);
+    expect(counts(result.stdout)).toEqual({ delivered: 2, kept: 0, rejected: 0, quarantined: 0 });
+    const sent = receiver.bodies().find((b) => (b as { event_id: string }).event_id === earlier.event_id);
+    expect(sent).toMatchObject({
+      parent_run_id: "",
+      command: { scenario: "" },
+      client: { script: "pk3s-infra-telemetry", version: "0.1.0", telemetry_enabled: "true" },
+    });
+    expect(dirs.list("quarantine")).toEqual([]);
   });
 });
 

@@ -22,6 +22,7 @@ import * as v from "valibot";
 import { fs } from "../util/builtins.ts";
 import { errorCode, isCode, ownUid, processAlive, readOwnFile, writeAtomic } from "../util/fs.ts";
 import { EventSchema, type TelemetryEvent } from "./event.ts";
+import { upgradeEarlierEvent } from "./earlier-events.ts";
 
 const DIRS = ["pending", "claimed", "dead-letter", "quarantine", "tmp"] as const;
 type Area = (typeof DIRS)[number];
@@ -170,7 +171,7 @@ export class Outbox {
     } catch {
       return { ok: false, problem: "not valid JSON", incomplete: this.writtenWithin(claim.path, now) };
     }
-    const parsed = v.safeParse(EventSchema, json);
+    const parsed = v.safeParse(EventSchema, upgradeEarlierEvent(json));
     if (!parsed.success) return { ok: false, problem: "not a valid infra.command event", incomplete: false };
     return { ok: true, event: parsed.output };
   }
