@@ -21,8 +21,8 @@
 import * as v from "valibot";
 import { fs } from "../util/builtins.ts";
 import { errorCode, isCode, ownUid, processAlive, readOwnFile, writeAtomic } from "../util/fs.ts";
-import { EventSchema, type TelemetryEvent } from "./event.ts";
 import { upgradeEarlierEvent } from "./earlier-events.ts";
+import { EventSchema, type TelemetryEvent } from "./event.ts";
 
 const DIRS = ["pending", "claimed", "dead-letter", "quarantine", "tmp"] as const;
 type Area = (typeof DIRS)[number];
