@@ -464,6 +464,13 @@ function textAround(ids: readonly Identifier[]) {
     pick.map((p) => p.toUpperCase()),
     pick.map((p) => p.toLowerCase()),
     pick.map((p) => JSON.stringify(p).slice(1, -1)),
+    // disguises the guard's folded comparison sees through
+    pick.map((p) =>
+      [...p].map((c) => (c >= "!" && c <= "~" ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)).join(""),
+    ),
+    pick.map((p) => p.replaceAll("/", "%2F").replaceAll("@", "%40").replaceAll(".", "%2E")),
+    pick.map((p) => p.replaceAll("a", "\u0430").replaceAll("o", "\u043e")),
+    pick.map((p) => p.split("").join("\u200b")),
   );
   return fc.array(piece, { maxLength: 5 }).map((pieces) => pieces.join(""));
 }
@@ -599,4 +606,47 @@ test("home directories lose exactly their trailing separators (what /[\\\\/]+$/ 
     }),
     { numRuns: 1000 },
   );
+});
+
+describe("this machine's identifiers in other spellings, and ordinary-word names", () => {
+  const lab = machineIdentifiers(
+    {},
+    fakeSystem({
+      hostname: () => "lab",
+      username: () => "ops",
+      homedir: () => "/home/ops",
+      networkInterfaces: () => ({
+        eth0: [{ address: "10.0.1.70", family: "IPv4", internal: false, mac: "02:42:ac:11:00:02" }],
+      }),
+    }),
+  );
+  const guarded = (text: string) => guardValue(text, lab).value;
+  test.each([
+    ["node-10-0-1-70 not ready", "node-<ip> not ready"],
+    ["ip-10_0_1_70", "ip-<ip>"],
+    ["route 0a000146", "route <ip>"],
+    ["as a number 167772486", "as a number <ip>"],
+    ["eth0 0242AC110002", "eth0 <mac>"],
+    ["eth0 0242.ac11.0002", "eth0 <mac>"],
+    ["eth0 02-42-AC-11-00-02", "eth0 <mac>"],
+    ["ssh ops@lab failed", "ssh <user>@<host> failed"],
+    ["lab:22 refused", "<host>:22 refused"],
+    ["unreachable (lab)", "unreachable (<host>)"],
+    ["lab", "<host>"],
+    ["user=ops", "user=<user>"],
+    ["/srv/ops/cache", "/srv/<user>/cache"],
+    ["\uff4c\uff41\uff42:22 refused", "<host>:22 refused"],
+    ["l\u0430b:22 refused", "<host>:22 refused"],
+    ["%2Fhome%2Fops%2F.kube", "<path>/.kube"],
+  ])("%p → %p", (text, want) => {
+    expect(guarded(text)).toBe(want);
+  });
+  test.each([
+    "the ops team must approve live runs",
+    "lab network is not configured",
+    "dev/ops review pending",
+    "ops and lab are words",
+  ])("%p stays", (text) => {
+    expect(guarded(text)).toBe(text);
+  });
 });
