@@ -49,9 +49,13 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
                    --parallel-live is given)
   --junit FILE     also write JUnit XML
   With GITHUB_STEP_SUMMARY set, a Markdown table of results is appended to it.
-  --shard I/N      run only shard I of N of this logical matrix (the same split on every runner);
+  --shard I/N      run only shard I of N of this logical matrix (the same split on every runner;
+                   recorded in the summary with the logical matrix's id)
   --durations FILE[,FILE...]  balance the shards by the durations these summaries recorded
-  'merge' combines the shards' summaries into one (pk3s-run-matrix merge --help; docs/sharding.md).
+  'merge' combines the shards' summaries into one root summary in --out DIR (default
+  $TEST_ARTIFACTS_DIR) with their manifests copied alongside; it refuses different levels or
+  logical matrices, overlapping scenarios and a missing shard (--allow-partial merges what is
+  there and records what is missing). docs/sharding.md.
   'consent' resolves consent once for a chain of runs (asking on stderr at a terminal) and prints
   true or false: export TELEMETRY_ENABLED="$(pk3s-run-matrix consent)".
   'status' prints one [OK]/[SKIP]/[FAIL] line per result (the latest per scenario and level; --all

@@ -12,16 +12,6 @@ import { writeAtomic } from "../util/fs.ts";
 import { ExitError, parseCli, UsageError } from "./args.ts";
 import { type Logger, printOut } from "./log.ts";
 
-export const MERGE_USAGE = `Usage: pk3s-run-matrix merge <summary.json...> [--out DIR] [--allow-partial] [--junit FILE]
-
-  Combines the summaries of the shards of one logical matrix (pk3s-run-matrix ... --shard I/N)
-  into one root summary in DIR (default: $TEST_ARTIFACTS_DIR, else test-artifacts), with their
-  manifests copied into DIR/infra-runs/. Refuses different levels, different logical matrices,
-  overlapping scenarios and an incomplete set of shards (unless --allow-partial, which records
-  the missing shards in the summary). Exit 0 when nothing failed, 1 when a scenario failed or
-  the shards cannot be merged, 2 on usage errors.
-`;
-
 const OPTIONS = {
   out: { type: "string" },
   "allow-partial": { type: "boolean" },
