@@ -1,17 +1,17 @@
 #!/usr/bin/env bun
 // pk3s-run-matrix: run many scenarios at one level as one execution — one manifest each, one
 // root summary, telemetry consent resolved once for the whole chain.
-import { appendFileSync, mkdirSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { isArtifactCommand, runArtifactCommand } from "../lib/artifacts/commands.ts";
 import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
-import { junitXml, markdownTable, summaryText } from "../lib/artifacts/reports.ts";
+import { summaryText } from "../lib/artifacts/reports.ts";
 import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
 import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
 import { readSettings, resolveExecutionConsent, startExecution } from "../lib/cli/context.ts";
 import { type Logger, printErr, printOut } from "../lib/cli/log.ts";
 import { statusLine } from "../lib/cli/progress.ts";
 import { isInteractive, terminalAsker } from "../lib/cli/prompt.ts";
+import { publishReports } from "../lib/cli/publish.ts";
 import { selectShard } from "../lib/cli/shard-options.ts";
 import { detectCi } from "../lib/runs/ci.ts";
 import { runMatrix } from "../lib/runs/matrix.ts";
@@ -32,7 +32,6 @@ import {
 import { Emitter } from "../lib/telemetry/emitter.ts";
 import type { TestLevel } from "../lib/telemetry/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
-import { writeAtomic } from "../lib/util/fs.ts";
 
 const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parallel-live] [--scenarios-dir DIR]
                        [--junit FILE] [--telemetry enable|disable]
@@ -196,19 +195,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     );
     show.stop();
 
-    if (values.junit) {
-      const file = resolve(values.junit);
-      mkdirSync(dirname(file), { recursive: true });
-      writeAtomic(`${file}.${process.pid}.tmp`, file, junitXml(result.summary), 0o644);
-    }
-    const stepSummary = process.env.GITHUB_STEP_SUMMARY?.trim();
-    if (stepSummary) {
-      try {
-        appendFileSync(stepSummary, markdownTable(result.summary));
-      } catch (error) {
-        log.warn(`could not append to GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
-      }
-    }
+    publishReports(result.summary, values.junit, log);
     const unrecorded = result.outcomes.filter((o) => o.notRecorded).length;
     if (result.summaryPath === null) {
       const s = result.summary;

@@ -2,15 +2,15 @@
 // shards of one logical matrix as one root summary (lib/runs/merge.ts; docs/sharding.md), with
 // the step summary and JUnit rendered from it as a matrix's own.
 
-import { appendFileSync, mkdirSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { summaryFileName } from "../artifacts/names.ts";
-import { junitXml, markdownTable, summaryText } from "../artifacts/reports.ts";
+import { summaryText } from "../artifacts/reports.ts";
 import { MergeError, mergeSummaries, readShards, writeMerged } from "../runs/merge.ts";
 import { newId } from "../telemetry/correlation.ts";
-import { writeAtomic } from "../util/fs.ts";
 import { ExitError, parseCli, UsageError } from "./args.ts";
 import { type Logger, printOut } from "./log.ts";
+import { publishReports } from "./publish.ts";
 
 const OPTIONS = {
   out: { type: "string" },
@@ -28,19 +28,7 @@ export async function mergeCommand(argv: string[], log: Logger): Promise<number>
     mkdirSync(outDir, { recursive: true });
     const name = summaryFileName(new Date(merged.started_at), merged.test_level, merged.run_id);
     const written = writeMerged(merged, shards, outDir, name, process.env);
-    if (values.junit) {
-      const file = resolve(values.junit);
-      mkdirSync(dirname(file), { recursive: true });
-      writeAtomic(`${file}.${process.pid}.tmp`, file, junitXml(written.value), 0o644);
-    }
-    const stepSummary = process.env.GITHUB_STEP_SUMMARY?.trim();
-    if (stepSummary) {
-      try {
-        appendFileSync(stepSummary, markdownTable(written.value));
-      } catch (error) {
-        log.warn(`could not append to GITHUB_STEP_SUMMARY: ${(error as Error).message}`);
-      }
-    }
+    publishReports(written.value, values.junit, log);
     const { merged_shards: shardsInfo } = written.value;
     if (shardsInfo?.partial) log.warn(`partial merge: shard(s) ${shardsInfo.missing.join(", ")} missing`);
     const shown = relative(process.cwd(), written.path);
