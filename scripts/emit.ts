@@ -2,7 +2,7 @@
 // pk3s-emit: build one correlated infra.command.* event and hand it to delivery, or print the
 // propagated telemetry environment for a nested bootstrap on another host.
 import * as v from "valibot";
-import { intOption, parseCli, runMain, UsageError } from "../lib/cli/args.ts";
+import { intOption, parseCli, quoted, runMain, UsageError, unexpectedArgument } from "../lib/cli/args.ts";
 import { readSettings, resolveExecutionConsent } from "../lib/cli/context.ts";
 import { type Logger, printOut } from "../lib/cli/log.ts";
 import { correlate, inheritId, newId } from "../lib/telemetry/correlation.ts";
@@ -11,6 +11,7 @@ import {
   COMMAND_RESULTS,
   type CommandResult,
   describeIssues,
+  EVENT_NAME_PATTERN,
   LEVELS,
   type TestLevel,
 } from "../lib/telemetry/event.ts";
@@ -23,13 +24,16 @@ const USAGE = `Usage:
             [--telemetry enable|disable] [--dry-run]
   pk3s-emit env [--format shell|dotenv|json] [--include-token] [--telemetry enable|disable]
 
-  <event-name> is infra.command.started, infra.command.completed, ...
+  pk3s-emit telemetry status [--json] | enable | disable | reset
+
+  <event-name> is infra.command.<word>: infra.command.started, infra.command.completed, ...
   The event is queued durably and delivered in the background; pk3s-emit never waits on the
-  network. With telemetry disabled it does nothing. --dry-run (or TELEMETRY_DEBUG=1) prints the
-  request that would be made and sends nothing. The run id is --run-id, else TELEMETRY_RUN_ID,
-  else a new one.
-  'env' prints the thirteen TELEMETRY_* variables a nested bootstrap should receive; the bearer
-  token only with --include-token.
+  network. Its arguments are checked whether telemetry is on or off (exit 2 when wrong); with
+  telemetry disabled it then does nothing. --dry-run (or TELEMETRY_DEBUG=1) prints the request
+  that would be made and sends nothing. The run id is --run-id, else TELEMETRY_RUN_ID, else a
+  new one.
+  'env' prints twelve TELEMETRY_* variables a nested bootstrap should receive; the thirteenth,
+  the bearer token, only with --include-token.
 `;
 
 const OPTIONS = {
@@ -58,16 +62,20 @@ function oneOf<T extends string>(
 ): T | undefined {
   if (raw === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(raw))
-    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}`);
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")} (got ${quoted(raw)})`);
   return raw as T;
 }
 
 async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
+  if (argv[0] === "telemetry") {
+    const { telemetryCommand } = await import("../lib/cli/telemetry-command.ts");
+    return telemetryCommand(argv.slice(1), log);
+  }
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [subject, ...extra] = positionals;
   if (!subject) throw new UsageError("missing <event-name> (or 'env')");
-  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  if (extra[0] !== undefined) throw unexpectedArgument(extra[0]);
 
   const settings = readSettings(log);
   // pk3s-emit is never a root: it never asks (unset and non-interactive means off).
@@ -94,9 +102,22 @@ async function main(argv: string[], log: Logger): Promise<number> {
       parentRunId: null,
     });
     printOut(formatPropagated(set, format, values["include-token"] === true));
+    if (consent.source === "non-interactive") {
+      // At a terminal, say what the next run would do instead of a bare false (loaded only here).
+      const { nextRunNote } = await import("../lib/cli/telemetry-command.ts");
+      const note = nextRunNote(settings);
+      if (note) log.info(note);
+    }
     return 0;
   }
 
+  // The same checks whether telemetry is on or off: a script that passes for everyone must not
+  // start failing when someone opts in.
+  if (!EVENT_NAME_PATTERN.test(subject)) {
+    throw new UsageError(
+      `invalid <event-name> ${quoted(subject)}: event name must be infra.command.<word> (<word>: 1-32 lowercase letters or _, starting with a letter)`,
+    );
+  }
   if (!values.command) throw new UsageError("--command is required");
   const result = oneOf<CommandResult>("result", values.result, COMMAND_RESULTS);
   if (!result) throw new UsageError("--result is required");

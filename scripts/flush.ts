@@ -1,15 +1,23 @@
 #!/usr/bin/env bun
 // pk3s-flush: drain the outbox to the endpoint and print one line of counts (or JSON).
-import { ExitError, intOption, parseCli, runMain, UsageError } from "../lib/cli/args.ts";
+import {
+  ExitError,
+  intOption,
+  parseCli,
+  runMain,
+  telemetryFlag,
+  unexpectedArgument,
+} from "../lib/cli/args.ts";
 import { readSettings } from "../lib/cli/context.ts";
 import { type Logger, printOut } from "../lib/cli/log.ts";
-import { explicitlyDisabled, parseTelemetryFlag } from "../lib/telemetry/consent.ts";
+import { explicitlyDisabled } from "../lib/telemetry/consent.ts";
 import { preview } from "../lib/telemetry/emitter.ts";
 import { DEFAULT_CONCURRENCY, drain, zeroCounts } from "../lib/telemetry/flusher.ts";
 import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
 import { Outbox, OutboxRefused } from "../lib/telemetry/outbox.ts";
 
 const USAGE = `Usage: pk3s-flush [--dry-run] [--purge] [--concurrency N] [--json] [--telemetry enable|disable]
+       pk3s-flush telemetry status [--json] | enable | disable | reset
 
   Delivers the events queued in TELEMETRY_OUTBOX_DIR, oldest first, N at a time (default ${DEFAULT_CONCURRENCY}).
   2xx removes an event; 408/429/5xx and network errors keep it; other 4xx move it to
@@ -41,10 +49,13 @@ async function main(argv: string[], log: Logger): Promise<number> {
 
 async function flush(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
+  if (argv[0] === "telemetry") {
+    const { telemetryCommand } = await import("../lib/cli/telemetry-command.ts");
+    return telemetryCommand(argv.slice(1), log);
+  }
   const { values, positionals } = parseCli(argv, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-  const flag = parseTelemetryFlag(values.telemetry);
-  if (flag === "invalid") throw new UsageError("--telemetry must be 'enable' or 'disable'");
+  if (positionals[0] !== undefined) throw unexpectedArgument(positionals[0]);
+  const flag = telemetryFlag(values.telemetry);
   const concurrency = intOption("concurrency", values.concurrency, 1, 256) ?? DEFAULT_CONCURRENCY;
   const settings = readSettings(log);
   const outbox = new Outbox(settings.outboxDir);
@@ -78,7 +89,7 @@ async function flush(argv: string[], log: Logger): Promise<number> {
   const withdrawn = explicitlyDisabled({
     flag,
     telemetryEnabled: settings.enabledRaw,
-    doNotTrack: process.env.DO_NOT_TRACK,
+    doNotTrack: settings.doNotTrack,
   });
   if (withdrawn) {
     counts.kept = outbox.pending().length;

@@ -6,11 +6,19 @@ import { isArtifactCommand, runArtifactCommand } from "../lib/artifacts/commands
 import { prepareArtifactsDir } from "../lib/artifacts/records.ts";
 import { summaryText } from "../lib/artifacts/reports.ts";
 import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
-import { ExitError, intOption, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
+import {
+  ExitError,
+  intOption,
+  parseCli,
+  parseLevel,
+  runMain,
+  UsageError,
+  unexpectedArgument,
+} from "../lib/cli/args.ts";
 import { readSettings, resolveExecutionConsent, startExecution } from "../lib/cli/context.ts";
 import { type Logger, printErr, printOut } from "../lib/cli/log.ts";
 import { statusLine } from "../lib/cli/progress.ts";
-import { isInteractive, terminalAsker } from "../lib/cli/prompt.ts";
+import { isInteractive, terminalOperator } from "../lib/cli/prompt.ts";
 import { publishReports } from "../lib/cli/publish.ts";
 import { selectShard } from "../lib/cli/shard-options.ts";
 import { detectCi } from "../lib/runs/ci.ts";
@@ -40,6 +48,7 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
        pk3s-run-matrix consent [--telemetry enable|disable]
        pk3s-run-matrix status [--all] [--since TIME]
        pk3s-run-matrix clean [SCENARIO]
+       pk3s-run-matrix telemetry status [--json] | enable | disable | reset
 
   Runs scenario-test-<level> of every scenario (static, contract or live), writes one manifest per
   scenario, $TEST_ARTIFACTS_DIR/infra-runs/<UTC stamp>-<level>-<short id>-<scenario>.json, and one
@@ -61,6 +70,9 @@ const USAGE = `Usage: pk3s-run-matrix <level> <scenario...> [--jobs N] [--parall
   for every one) and a Summary line; exit 1 on a failure or when there are no artifacts.
   'clean' removes every artifact the tools wrote, or only SCENARIO's manifests. Both honour
   TEST_SCENARIO.
+  'telemetry status' says whether telemetry is on and which rule decided, where events go and
+  what is queued; 'telemetry enable|disable' remembers an answer for runs at a terminal (CI
+  stays off), 'telemetry reset' forgets it.
   Exit 0 when nothing failed; 1 when a scenario failed, make is missing, or an artifact could not
   be written; 2 on usage errors; 130 after SIGINT (Ctrl-C), 143 after SIGTERM (the summary is
   written first either way).
@@ -132,15 +144,19 @@ async function main(argv: string[], log: Logger): Promise<number> {
   if (argv[0] === "merge")
     return (await import("../lib/cli/merge-command.ts")).mergeCommand(argv.slice(1), log);
   if (isArtifactCommand(argv)) return runArtifactCommand(argv, log);
+  if (argv[0] === "telemetry") {
+    const { telemetryCommand } = await import("../lib/cli/telemetry-command.ts");
+    return telemetryCommand(argv.slice(1), log);
+  }
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, ...rawNames] = positionals;
   if (levelRaw === "consent") {
     // One question for a chain of matrices (make test-matrix-all): drawn on stderr, the answer
     // printed as true/false for the caller to export as TELEMETRY_ENABLED.
-    if (rawNames.length > 0) throw new UsageError(`unexpected argument: ${rawNames[0]}`);
+    if (rawNames[0] !== undefined) throw unexpectedArgument(rawNames[0]);
     const settings = readSettings(log);
     const chosen = await resolveExecutionConsent(values.telemetry, settings, {
-      ask: terminalAsker(process.stderr),
+      operator: terminalOperator(settings, log, process.stderr),
       log,
     });
     printOut(`${chosen.enabled}\n`);
@@ -154,7 +170,11 @@ async function main(argv: string[], log: Logger): Promise<number> {
   const jobsAsked = intOption("jobs", values.jobs, 1, 64) ?? 1;
   const jobs = level === "live" && !values["parallel-live"] ? 1 : jobsAsked;
 
-  const ctx = await startExecution({ flag: values.telemetry, ask: terminalAsker(), log });
+  const ctx = await startExecution({
+    flag: values.telemetry,
+    operator: (settings) => terminalOperator(settings, log),
+    log,
+  });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
   let specs = specsFor(level, names, values["scenarios-dir"]);
   const noMake = makeMissing(process.env);

@@ -7,7 +7,7 @@ import { runScenarioCheckIfAsked } from "../lib/checks/commands.ts";
 import { ExitError, parseCli, parseLevel, runMain, UsageError } from "../lib/cli/args.ts";
 import { startExecution } from "../lib/cli/context.ts";
 import { type Logger, printErr, printOut } from "../lib/cli/log.ts";
-import { terminalAsker } from "../lib/cli/prompt.ts";
+import { terminalOperator } from "../lib/cli/prompt.ts";
 import { detectCi } from "../lib/runs/ci.ts";
 import {
   makeMissing,
@@ -33,6 +33,7 @@ const USAGE = `Usage:
                     [--telemetry enable|disable] [-- make-args...]
   pk3s-run-scenario <level> <scenario> <scenario-dir> <target> [make-args...]   (reference form)
   pk3s-run-scenario status [--all] [--since TIME] | clean [SCENARIO]   (as pk3s-run-matrix)
+  pk3s-run-scenario telemetry status [--json] | enable | disable | reset
 
   <level> is static, contract or live. Runs 'make -C <dir> <target>' (default target
   scenario-test-<level>) with the telemetry context propagated, writes
@@ -87,6 +88,10 @@ async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
   await runScenarioCheckIfAsked(argv);
   if (isArtifactCommand(argv)) return runArtifactCommand(argv, log);
+  if (argv[0] === "telemetry") {
+    const { telemetryCommand } = await import("../lib/cli/telemetry-command.ts");
+    return telemetryCommand(argv.slice(1), log);
+  }
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [levelRaw, name, ...rest] = positionals;
   const level = parseLevel(levelRaw);
@@ -112,7 +117,11 @@ async function main(argv: string[], log: Logger): Promise<number> {
     log.error(noMake);
     spec = { ...spec, dir: null, problem: noMake };
   }
-  const ctx = await startExecution({ flag: values.telemetry, ask: terminalAsker(), log });
+  const ctx = await startExecution({
+    flag: values.telemetry,
+    operator: (settings) => terminalOperator(settings, log),
+    log,
+  });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
   const interrupts = watchInterrupts();
   try {

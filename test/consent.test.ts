@@ -1,16 +1,20 @@
 import { describe, expect, test } from "bun:test";
 import {
   type ConsentInput,
-  doNotTrackSet,
+  DISCLOSURE_VERSION,
   explicitlyDisabled,
+  type Remembered,
   resolveConsent,
+  WHAT_IS_SENT,
 } from "../lib/telemetry/consent.ts";
+import { parseSettings } from "../lib/telemetry/settings.ts";
 
 type Row = [
   flag: ConsentInput["flag"],
   env: string | undefined,
   dnt: string | undefined,
   interactive: boolean,
+  remembered: string,
 ];
 type Expect = boolean | "ask";
 
@@ -37,34 +41,71 @@ const DNT_VALUES: Array<[string | undefined, boolean]> = [
   ["1", true],
   ["yes", true],
 ];
+/** Earlier answers: none, Infra's (this disclosure or an older one), productive-k3s-cli's. */
+const REMEMBERED: Record<string, Remembered | null> = {
+  none: null,
+  "infra yes": { by: "infra", enabled: true, decidedAt: "2026-12-01T20:00:00.000Z", current: true },
+  "infra no": { by: "infra", enabled: false, decidedAt: "2026-12-01T20:00:00.000Z", current: true },
+  "infra yes, older disclosure": {
+    by: "infra",
+    enabled: true,
+    decidedAt: "2026-01-01T00:00:00.000Z",
+    current: false,
+  },
+  "cli yes": { by: "productive-k3s-cli", enabled: true },
+  "cli no": { by: "productive-k3s-cli", enabled: false },
+};
 
-/** The expected answer, written independently of the implementation from the consent rules in docs/privacy-and-telemetry.md. */
-function expected([flag, env, dnt, interactive]: Row): Expect {
+/** The expected answer, written independently of the implementation from docs/privacy-and-telemetry.md › Consent. */
+function expected([flag, env, dnt, interactive, remembered]: Row): Expect {
   if (flag) return flag === "enable";
   const parsed = ENV_VALUES.find(([raw]) => raw === env)?.[1];
   if (parsed === true || parsed === false) return parsed;
   if (parsed === "invalid") return false;
   if (DNT_VALUES.find(([raw]) => raw === dnt)?.[1]) return false;
-  return interactive ? "ask" : false;
+  if (!interactive) return false; // a remembered yes never turns a non-interactive run on
+  if (remembered === "infra yes" || remembered === "cli yes") return true;
+  if (remembered === "infra no" || remembered === "cli no") return false;
+  return "ask"; // nothing remembered, or an answer to an older disclosure
 }
 
 const rows: Row[] = [];
 for (const flag of [undefined, "enable", "disable"] as const)
   for (const [env] of ENV_VALUES)
     for (const [dnt] of DNT_VALUES)
-      for (const interactive of [true, false]) rows.push([flag, env, dnt, interactive]);
+      for (const interactive of [true, false])
+        for (const remembered of Object.keys(REMEMBERED))
+          rows.push([flag, env, dnt, interactive, remembered]);
 
-describe("resolveConsent: flag × TELEMETRY_ENABLED × DO_NOT_TRACK × interactive", () => {
-  test.each(rows)("flag=%p env=%p dnt=%p interactive=%p", (flag, env, dnt, interactive) => {
-    const decision = resolveConsent({ flag, telemetryEnabled: env, doNotTrack: dnt, interactive });
-    const want = expected([flag, env, dnt, interactive]);
-    if (want === "ask") {
-      expect(decision.ask).toBe(true);
-    } else {
-      expect(decision.ask).toBe(false);
-      if (!decision.ask) expect(decision.consent.enabled).toBe(want);
-    }
-  });
+describe("resolveConsent: flag × TELEMETRY_ENABLED × DO_NOT_TRACK × interactive × remembered", () => {
+  test.each(rows)(
+    "flag=%p env=%p dnt=%p interactive=%p remembered=%p",
+    (flag, env, dnt, interactive, key) => {
+      // DO_NOT_TRACK goes through the one reader of the environment, as in the programs.
+      const doNotTrack = parseSettings(dnt === undefined ? {} : { DO_NOT_TRACK: dnt }).settings.doNotTrack;
+      let recalled = 0;
+      const decision = resolveConsent({
+        flag,
+        telemetryEnabled: env,
+        doNotTrack,
+        interactive,
+        recall: () => {
+          recalled++;
+          return REMEMBERED[key] ?? null;
+        },
+      });
+      const want = expected([flag, env, dnt, interactive, key]);
+      if (want === "ask") {
+        expect(decision.ask).toBe(true);
+      } else {
+        expect(decision.ask).toBe(false);
+        if (!decision.ask) expect(decision.consent.enabled).toBe(want);
+      }
+      // The remembered answer is read only when it can decide: interactive and nothing else decided.
+      if (!interactive) expect(recalled).toBe(0);
+      if (flag || (env !== undefined && env !== "")) expect(recalled).toBe(0);
+    },
+  );
 });
 
 describe("resolveConsent: sources and warnings", () => {
@@ -72,7 +113,7 @@ describe("resolveConsent: sources and warnings", () => {
     const d = resolveConsent({
       flag: "enable",
       telemetryEnabled: "false",
-      doNotTrack: "1",
+      doNotTrack: true,
       interactive: true,
     });
     expect(d).toEqual({
@@ -90,7 +131,7 @@ describe("resolveConsent: sources and warnings", () => {
     expect(resolveConsent({ telemetryEnabled: "true", interactive: false }).warning).toBeUndefined();
   });
   test("DO_NOT_TRACK is the source when it decides", () => {
-    const d = resolveConsent({ doNotTrack: "1", interactive: true });
+    const d = resolveConsent({ doNotTrack: true, interactive: true });
     expect(!d.ask && d.consent.source).toBe("do-not-track");
   });
   test("non-interactive with nothing set is off, source non-interactive", () => {
@@ -101,25 +142,48 @@ describe("resolveConsent: sources and warnings", () => {
       reason: "not interactive and TELEMETRY_ENABLED is unset",
     });
   });
+  test("a remembered answer names itself and when it was given", () => {
+    const d = resolveConsent({ interactive: true, recall: () => REMEMBERED["infra no"] ?? null });
+    expect(!d.ask && d.consent).toEqual({
+      enabled: false,
+      source: "remembered",
+      reason: "your remembered answer (no, 2026-12-01T20:00:00.000Z)",
+    });
+  });
+  test("productive-k3s-cli's answer counts when Infra has none, and says so", () => {
+    const d = resolveConsent({ interactive: true, recall: () => REMEMBERED["cli yes"] ?? null });
+    expect(!d.ask && d.consent.source).toBe("productive-k3s-cli");
+  });
+  test("why a question is pending: nothing remembered, or a changed disclosure", () => {
+    expect(resolveConsent({ interactive: true })).toEqual({ ask: true, why: "no-decision" });
+    const stale = REMEMBERED["infra yes, older disclosure"] ?? null;
+    expect(resolveConsent({ interactive: true, recall: () => stale })).toEqual({
+      ask: true,
+      why: "disclosure-changed",
+    });
+  });
 });
 
-describe("doNotTrackSet / explicitlyDisabled", () => {
-  test.each([
-    [undefined, false],
-    ["", false],
-    [" 0 ", false],
-    ["FALSE", false],
-    ["1", true],
-    ["true", true],
-    ["anything", true],
-  ])("DO_NOT_TRACK=%p → %p", (raw, want) => expect(doNotTrackSet(raw)).toBe(want));
+describe("the disclosure", () => {
+  // A tripwire: what the question says is sent is part of every remembered answer. Changing it
+  // must bump DISCLOSURE_VERSION (so everyone is asked again), and then this pair is updated.
+  test("what is sent is the text DISCLOSURE_VERSION was given for", () => {
+    expect({ version: DISCLOSURE_VERSION, text: WHAT_IS_SENT }).toEqual({
+      version: 1,
+      text: WHAT_IS_SENT_V1,
+    });
+  });
+});
+const WHAT_IS_SENT_V1 =
+  "infra.command.* events: command, scenario, level, result, duration, and random run and session ids; never hosts, users, paths or IP addresses";
 
+describe("explicitlyDisabled", () => {
   test("flush sends unless consent was explicitly withdrawn", () => {
     expect(explicitlyDisabled({})).toBeNull();
     expect(explicitlyDisabled({ telemetryEnabled: "true" })).toBeNull();
     expect(explicitlyDisabled({ telemetryEnabled: "0" })?.source).toBe("env");
     expect(explicitlyDisabled({ flag: "disable", telemetryEnabled: "true" })?.source).toBe("flag");
-    expect(explicitlyDisabled({ doNotTrack: "1" })?.source).toBe("do-not-track");
+    expect(explicitlyDisabled({ doNotTrack: true })?.source).toBe("do-not-track");
     expect(explicitlyDisabled({ telemetryEnabled: "perhaps" })?.source).toBe("env-invalid");
   });
 });

@@ -6,135 +6,43 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PROMPT_MESSAGE } from "../lib/cli/prompt.ts";
+import { PassThrough, Writable } from "node:stream";
+import { ExitError } from "../lib/cli/args.ts";
+import {
+  askConsent,
+  CANCELLED_MESSAGE,
+  endpointHost,
+  PROMPT_PHRASE,
+  promptMessage,
+} from "../lib/cli/prompt.ts";
+import { DISCLOSURE_VERSION, WHAT_IS_SENT } from "../lib/telemetry/consent.ts";
+import { answer, exitWithoutAnswering, killPtys, plain, promptCount, pty, shq } from "./support/pty.ts";
 import type { Receiver } from "./support/receiver.ts";
 import { filesUnder, REPO, running, stopBackgroundFlusher, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
 
 const BUN = process.execPath;
 const FIXTURES = ["fx-alpha", "fx-beta", "fx-gamma", "fx-delta"];
-/** A distinctive phrase of the question (the whole message fits on one line of the wide pty). */
-const PHRASE = "Share anonymous usage telemetry";
-const PROMPT_APPEARS_MS = 15_000;
-const RUN_TIMEOUT_MS = 40_000;
-
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[()][0-9A-Za-z]|\u001b[=>78]/g;
-const plain = (text: string) => text.replace(ANSI, "");
-
-/**
- * How many times a question was asked. The prompt library redraws the question when it is
- * answered (◇ accepted, ■ cancelled), so count only the first frame of each question: the
- * phrase behind the active-step marker (◆, or `*` on terminals without Unicode).
- */
-function promptCount(output: string): number {
-  const text = plain(output);
-  let count = 0;
-  for (const marker of ["\u25C6  ", "*  "]) {
-    count += text.split(`${marker}${PHRASE}`).length - 1;
-  }
-  return count;
-}
-
-const shq = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
-
-interface Pty {
-  proc: ReturnType<typeof spawnPty>["proc"];
-  output(): string;
-  type(keys: string): void;
-  /** Exit status of the command (script -e passes it through); kills everything on timeout. */
-  exited(timeoutMs?: number): Promise<number>;
-}
-
-const live = new Set<Pty>();
-
-function spawnPty(argv: string[], env: Record<string, string>, cwd = REPO) {
-  // A pty created by `script` from a pipe has no size (0 columns), which makes the prompt wrap
-  // after every character: give it a wide window first, then replace the shell by the command.
-  const command = `stty cols 400 rows 50 2>/dev/null; exec ${argv.map(shq).join(" ")}`;
-  const proc = Bun.spawn(["script", "-qfec", command, "/dev/null"], {
-    cwd,
-    env,
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  return { proc };
-}
-
-function pty(argv: string[], env: Record<string, string>, cwd = REPO): Pty {
-  const { proc } = spawnPty(argv, env, cwd);
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
-  const handle: Pty = {
-    proc,
-    output: () => text,
-    type(keys) {
-      proc.stdin.write(keys);
-      proc.stdin.flush();
-    },
-    async exited(timeoutMs = RUN_TIMEOUT_MS) {
-      const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
-      try {
-        const code = await proc.exited;
-        await pumped;
-        return code;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
-  live.add(handle);
-  return handle;
-}
-
-/** Wait until the question is on screen, then answer it. */
-async function answer(session: Pty, keys: string): Promise<void> {
-  await waitFor(
-    () => promptCount(session.output()) >= 1,
-    PROMPT_APPEARS_MS,
-    "the consent prompt to appear",
-    25,
-  );
-  session.type(keys);
-}
-
-/**
- * For runs that must not ask: wait for the exit; should a question appear anyway, cancel it so the
- * test fails on its assertions instead of hanging.
- */
-async function exitWithoutAnswering(session: Pty): Promise<number> {
-  let cancelled = false;
-  const watch = setInterval(() => {
-    if (!cancelled && promptCount(session.output()) > 0) {
-      cancelled = true;
-      session.type("\x03");
-    }
-  }, 50);
-  try {
-    return await session.exited();
-  } finally {
-    clearInterval(watch);
-  }
-}
 
 // ---- per-test temp tree and fixture scenarios ----------------------------------------------
 
 interface Tree {
   root: string;
   home: string;
+  /** XDG_CONFIG_HOME: where the remembered answer (and productive-k3s-cli's config) live. */
+  config: string;
   outbox: string;
   artifacts: string;
   scenarios: string;
@@ -149,6 +57,7 @@ function tree(): Tree {
   const t: Tree = {
     root,
     home: join(root, "home"),
+    config: join(root, "config"),
     outbox: join(root, "outbox"),
     artifacts: join(root, "artifacts"),
     scenarios: join(root, "scenarios"),
@@ -185,6 +94,7 @@ function ptyEnv(t: Tree, receiver: Receiver, extra: Record<string, string> = {})
     SHELL: "/bin/sh",
     LANG: "C.UTF-8",
     HOME: t.home,
+    XDG_CONFIG_HOME: t.config,
     TEST_ARTIFACTS_DIR: t.artifacts,
     TELEMETRY_OUTBOX_DIR: t.outbox,
     TELEMETRY_ENDPOINT: receiver.url,
@@ -217,10 +127,7 @@ function processesOf(t: Tree): number[] {
 }
 
 afterEach(async () => {
-  for (const session of live) {
-    if (session.proc.exitCode === null) session.proc.kill("SIGKILL");
-  }
-  live.clear();
+  killPtys();
   for (const t of trees.splice(0)) {
     await stopBackgroundFlusher(t.outbox);
     for (const pid of processesOf(t)) {
@@ -240,7 +147,87 @@ afterEach(async () => {
 beforeAll(() => {
   expect(Bun.which("script")).not.toBeNull();
   // The phrase counted below really is the start of the question.
-  expect(PROMPT_MESSAGE.startsWith(PHRASE)).toBe(true);
+  expect(promptMessage("example.test").startsWith(PROMPT_PHRASE)).toBe(true);
+});
+
+// ---- askConsent driven through streams, as clack's own tests drive prompts ------------------
+
+/** Answer the question with `keys` through an input stream; the frames land in `text`. */
+async function askWith(keys: string, columns = 100) {
+  const input = new PassThrough();
+  let text = "";
+  const output = Object.assign(
+    new Writable({
+      write(chunk, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    }),
+    { columns, isTTY: false },
+  );
+  const asked = askConsent(promptMessage("telemetry.example.test"), { input, output });
+  await waitFor(() => text.includes(PROMPT_PHRASE), 5_000, "the question");
+  input.write(keys);
+  try {
+    return { answer: await asked, text: plain(text) };
+  } catch (error) {
+    return { error, text: plain(text) };
+  }
+}
+
+describe("askConsent({ input, output })", () => {
+  test.each([
+    ["Enter takes the default Yes", "\r", true],
+    ["y", "y", true],
+    ["n", "n", false],
+    ["an arrow toggles to No", "\u001b[C\r", false],
+    ["two arrows toggle back to Yes", "\u001b[D\u001b[D\r", true],
+  ])("%s", async (_label, keys, want) => {
+    const { answer: got, text } = await askWith(keys);
+    expect(got).toBe(want);
+    expect(text).toContain(`\u25C7  ${PROMPT_PHRASE}`); // redrawn as answered
+  });
+
+  test("the question says what is sent, nested bootstraps, where events go, and how to change it", async () => {
+    const { text } = await askWith("\r");
+    for (const part of [
+      WHAT_IS_SENT,
+      "nested productive-k3s-core bootstraps",
+      "Events go to telemetry.example.test.",
+      "make telemetry-enable",
+      "telemetry-reset",
+      "TELEMETRY_ENABLED=true|false",
+      "DO_NOT_TRACK=1",
+    ]) {
+      expect(text.replace(/\s*\n\u2502\s+/g, " ")).toContain(part);
+    }
+  });
+
+  test("the endpoint is named by its host alone: never its path, query or credentials", () => {
+    expect(endpointHost("https://user:secret@t.example.test:8443/ingest/v1?key=abc")).toBe(
+      "t.example.test:8443",
+    );
+    expect(endpointHost(null)).toBeNull();
+    expect(promptMessage(null)).toContain("No endpoint is configured");
+  });
+
+  test("Ctrl-C: a quiet ExitError(130), the cancelled frame says it once and shows no answer", async () => {
+    const { error, text } = await askWith("\x03");
+    expect(error).toBeInstanceOf(ExitError);
+    expect([(error as ExitError).code, (error as ExitError).quiet]).toEqual([130, true]);
+    const cancelled = text.slice(text.lastIndexOf(`\u25A0  ${PROMPT_PHRASE}`));
+    expect(cancelled.trim().endsWith(CANCELLED_MESSAGE)).toBe(true);
+    expect(cancelled).not.toMatch(/\bYes\b|\bNo\b/);
+    expect(text.split(CANCELLED_MESSAGE)).toHaveLength(2);
+  });
+
+  test("a terminal reporting 0 columns is drawn 80 wide, not one character per line", async () => {
+    const { text } = await askWith("\r", 0);
+    const lines = text.split("\n").filter((line) => line.startsWith("\u2502  "));
+    expect(lines.length).toBeGreaterThan(3);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(80);
+    expect(Math.max(...lines.map((line) => line.length))).toBeGreaterThan(60);
+  });
 });
 
 // ---- the root under test: a matrix of four scenarios ----------------------------------------
@@ -295,17 +282,28 @@ describe("run-matrix under a pty", () => {
     expect(existsSync(t.outbox)).toBe(false);
   });
 
-  test("Ctrl-C at the prompt aborts with 130 and writes nothing", async () => {
+  test("Ctrl-C at the prompt aborts with 130, one message, nothing written or remembered", async () => {
     const t = tree();
     const receiver = scope.receiver();
     const session = pty(matrixArgv(t), ptyEnv(t, receiver));
     await answer(session, "\x03");
     const code = await session.exited();
+    const out = plain(session.output());
 
     expect(code).toBe(130);
     expect(promptCount(session.output())).toBe(1);
+    // One message: the cancelled frame's own line — no second "error:" line, and the cancelled
+    // question shows no answer (no "Yes" after the cancel marker).
+    expect(out.split(CANCELLED_MESSAGE)).toHaveLength(2);
+    expect(out).not.toContain("error");
+    expect(out).not.toContain("aborted");
+    const cancelled = out.slice(out.lastIndexOf(`\u25A0  ${PROMPT_PHRASE}`));
+    expect(cancelled).toContain(CANCELLED_MESSAGE);
+    expect(cancelled).not.toMatch(/\bYes\b/);
+    expect(cancelled.trim().endsWith(CANCELLED_MESSAGE)).toBe(true);
     expect(filesUnder(t.artifacts)).toEqual([]);
     expect(existsSync(t.outbox)).toBe(false);
+    expect(filesUnder(t.config)).toEqual([]);
     expect(readdirSync(t.records)).toEqual([]);
     expect(receiver.requests).toHaveLength(0);
   });
@@ -388,5 +386,177 @@ describe("pk3s-run-matrix consent under a pty", () => {
     // Three matrices, each one summary under the temp artifacts dir.
     const summaries = readdirSync(t.artifacts).filter((f) => f.endsWith("-summary.json"));
     expect(summaries).toHaveLength(3);
+  });
+});
+
+// ---- the remembered answer: asked once across runs, reset, a changed disclosure ------------
+
+const decisionFile = (t: Tree) => join(t.config, "pk3s-infra-telemetry", "consent.json");
+
+function clearRecords(t: Tree): void {
+  for (const name of readdirSync(t.records)) rmSync(join(t.records, name));
+}
+
+/** Run the matrix under the pty; answer `keys` if given, else it must not ask. */
+async function matrixRun(t: Tree, receiver: Receiver, keys?: string, extra: Record<string, string> = {}) {
+  clearRecords(t);
+  const session = pty(matrixArgv(t), ptyEnv(t, receiver, extra));
+  if (keys !== undefined) await answer(session, keys);
+  const code = keys === undefined ? await exitWithoutAnswering(session) : await session.exited();
+  return { code, asked: promptCount(session.output()), out: plain(session.output()) };
+}
+
+/** `pk3s-run-matrix telemetry <action>` without a terminal. */
+async function telemetry(t: Tree, receiver: Receiver, ...args: string[]) {
+  const proc = Bun.spawn([BUN, "scripts/run-matrix.ts", "telemetry", ...args], {
+    cwd: REPO,
+    env: ptyEnv(t, receiver),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+function writeDecision(t: Tree, record: unknown): void {
+  mkdirSync(dirname(decisionFile(t)), { recursive: true, mode: 0o700 });
+  writeFileSync(decisionFile(t), JSON.stringify(record), { mode: 0o600 });
+}
+
+describe("the remembered answer under a pty", () => {
+  test("asked once across two separate runs: remembered (0600 in 0700, three fields) and used", async () => {
+    const t = tree();
+    const receiver = scope.receiver();
+    const first = await matrixRun(t, receiver, "\r");
+    expect([first.code, first.asked]).toEqual([0, 1]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("true");
+
+    expect(statSync(decisionFile(t)).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(decisionFile(t))).mode & 0o777).toBe(0o700);
+    const record = JSON.parse(readFileSync(decisionFile(t), "utf8"));
+    expect(Object.keys(record).sort()).toEqual(["decided_at", "disclosure_version", "enabled"]);
+    expect(record).toMatchObject({ enabled: true, disclosure_version: DISCLOSURE_VERSION });
+    expect(record.decided_at).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+
+    const second = await matrixRun(t, receiver);
+    expect([second.code, second.asked]).toEqual([0, 0]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("true");
+  });
+
+  test("a remembered no is used; telemetry reset forgets it and the next run asks again", async () => {
+    const t = tree();
+    const receiver = scope.receiver();
+    expect((await matrixRun(t, receiver, "n")).asked).toBe(1);
+    const again = await matrixRun(t, receiver);
+    expect([again.code, again.asked]).toEqual([0, 0]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("false");
+
+    const reset = await telemetry(t, receiver, "reset");
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain("the next run at a terminal asks again");
+    expect(existsSync(decisionFile(t))).toBe(false);
+
+    const third = await matrixRun(t, receiver, "\r");
+    expect([third.code, third.asked]).toEqual([0, 1]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("true");
+    // The declined runs sent nothing: only the third run's ten events arrive.
+    await waitFor(() => receiver.requests.length >= 10, 15_000, "ten events at the receiver");
+    await Bun.sleep(300);
+    expect(receiver.requests).toHaveLength(10);
+  });
+
+  test("an answer to an earlier disclosure asks again, and the new answer replaces it", async () => {
+    const t = tree();
+    const receiver = scope.receiver();
+    writeDecision(t, {
+      enabled: false,
+      decided_at: "2026-01-01T00:00:00.000Z",
+      disclosure_version: DISCLOSURE_VERSION - 1,
+    });
+    const run = await matrixRun(t, receiver, "\r");
+    expect([run.code, run.asked]).toEqual([0, 1]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("true");
+    const record = JSON.parse(readFileSync(decisionFile(t), "utf8"));
+    expect(record).toMatchObject({ enabled: true, disclosure_version: DISCLOSURE_VERSION });
+  });
+
+  test("telemetry enable / disable decide later runs at a terminal without asking", async () => {
+    const t = tree();
+    const receiver = scope.receiver();
+    expect((await telemetry(t, receiver, "disable")).code).toBe(0);
+    const off = await matrixRun(t, receiver);
+    expect([off.code, off.asked]).toEqual([0, 0]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("false");
+    expect((await telemetry(t, receiver, "enable")).code).toBe(0);
+    const on = await matrixRun(t, receiver);
+    expect([on.code, on.asked]).toEqual([0, 0]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("true");
+  });
+
+  test("a remembered yes never turns on a non-interactive run (no terminal, or CI at one)", async () => {
+    const t = tree();
+    const receiver = scope.receiver();
+    expect((await telemetry(t, receiver, "enable")).code).toBe(0);
+    // stdin not a terminal
+    const proc = Bun.spawn(matrixArgv(t), {
+      cwd: REPO,
+      env: ptyEnv(t, receiver),
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await proc.exited).toBe(0);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("false");
+    // a terminal, but CI
+    const ci = await matrixRun(t, receiver, undefined, { CI: "true" });
+    expect([ci.code, ci.asked]).toEqual([0, 0]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("false");
+    await Bun.sleep(300);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  test("productive-k3s-cli's answer counts when Infra has none; nothing else of its file shows", async () => {
+    const t = tree();
+    const receiver = scope.receiver();
+    const token = "tok-CANARY-cli-config-7731";
+    mkdirSync(join(t.config, "productive-k3s-cli"), { recursive: true });
+    writeFileSync(
+      join(t.config, "productive-k3s-cli", "config.json"),
+      JSON.stringify({ auth: { token }, telemetry: { enabled: true, endpoint: "https://cli.example" } }),
+      { mode: 0o600 },
+    );
+    const run = await matrixRun(t, receiver);
+    expect([run.code, run.asked]).toEqual([0, 0]);
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("true");
+    expect(existsSync(decisionFile(t))).toBe(false); // not copied: the CLI's answer stays the CLI's
+    expect(run.out).not.toContain(token);
+    await waitFor(() => receiver.requests.length >= 10, 15_000, "ten events at the receiver");
+    expect(JSON.stringify(receiver.requests.map((r) => r.body))).not.toContain(token);
+  });
+
+  test("a decision file that is a symlink is neither followed nor written through", async () => {
+    const t = tree();
+    const receiver = scope.receiver();
+    const elsewhere = join(t.root, "elsewhere.json");
+    const planted = JSON.stringify({
+      enabled: true,
+      decided_at: "2026-12-01T00:00:00.000Z",
+      disclosure_version: 1,
+    });
+    writeFileSync(elsewhere, planted, { mode: 0o600 });
+    mkdirSync(dirname(decisionFile(t)), { recursive: true, mode: 0o700 });
+    symlinkSync(elsewhere, decisionFile(t));
+
+    const run = await matrixRun(t, receiver, "n");
+    expect([run.code, run.asked]).toEqual([0, 1]); // the planted yes was not used
+    for (const name of FIXTURES) expect(recorded(t, name)).toBe("false");
+    expect(readFileSync(elsewhere, "utf8")).toBe(planted);
+    expect(lstatSync(decisionFile(t)).isFile()).toBe(true); // replaced by a file of our own
+    expect(JSON.parse(readFileSync(decisionFile(t), "utf8")).enabled).toBe(false);
   });
 });

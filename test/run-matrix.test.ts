@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Manifest } from "../lib/artifacts/records.ts";
-import { PROMPT_MESSAGE } from "../lib/cli/prompt.ts";
+import { PROMPT_PHRASE } from "../lib/cli/prompt.ts";
 import type { TelemetryEvent } from "../lib/telemetry/event.ts";
 import { PROPAGATED_VARIABLES } from "../lib/telemetry/settings.ts";
 import { startReceiver } from "./support/receiver.ts";
@@ -443,7 +443,7 @@ describe("telemetry wiring", () => {
           TELEMETRY_ENDPOINT: receiver.url,
         });
         expect(r.code).toBe(0);
-        expect(r.stdout + r.stderr).not.toContain(PROMPT_MESSAGE.slice(0, 30));
+        expect(r.stdout + r.stderr).not.toContain(PROMPT_PHRASE);
         expect(r.stdout + r.stderr).not.toContain("?");
         expect(existsSync(sb.dirs.outbox)).toBe(false); // nothing queued: nothing sent later
         expect(receiver.requests).toHaveLength(0);

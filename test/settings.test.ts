@@ -221,3 +221,41 @@ describe("inherited ids naming this machine are refused (a real process, canarie
     expect(stderr).not.toContain("canaryboxzq9");
   });
 });
+
+describe("parseSettings: the one reader of DO_NOT_TRACK, TELEMETRY_RUN_ID and the config directory", () => {
+  test.each([
+    [undefined, false],
+    ["", false],
+    [" 0 ", false],
+    ["FALSE", false],
+    ["no", false],
+    ["1", true],
+    ["true", true],
+    ["anything", true],
+  ])("DO_NOT_TRACK=%p → doNotTrack %p", (raw, want) => {
+    const env = raw === undefined ? base : { ...base, DO_NOT_TRACK: raw };
+    expect(parseSettings(env).settings.doNotTrack).toBe(want);
+  });
+
+  test("TELEMETRY_RUN_ID: an opaque id is kept; anything else warns once, naming it, and is ignored", () => {
+    expect(parseSettings({ ...base, TELEMETRY_RUN_ID: "0123456789abcdef" }).settings.runId).toBe(
+      "0123456789abcdef",
+    );
+    expect(parseSettings({ ...base, TELEMETRY_RUN_ID: "" }).settings.runId).toBeNull();
+    const { settings, warnings } = parseSettings({ ...base, TELEMETRY_RUN_ID: "node-a.corp.example.com" });
+    expect(settings.runId).toBeNull();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toStartWith("TELEMETRY_RUN_ID must be an opaque id");
+    expect(warnings[0]).not.toContain("corp.example.com");
+  });
+
+  test.each([
+    [{ XDG_CONFIG_HOME: "/cfg" }, "/cfg"],
+    [{ XDG_CONFIG_HOME: "relative/cfg" }, "/home/canary-user-x9/.config"],
+    [{ XDG_CONFIG_HOME: "" }, "/home/canary-user-x9/.config"],
+    [{}, "/home/canary-user-x9/.config"],
+    [{ HOME: "/home/canary-user-x9/" }, "/home/canary-user-x9/.config"],
+  ] as const)("config directory for %j is %p", (extra, want) => {
+    expect(parseSettings({ ...base, ...extra }).settings.configHome).toBe(want);
+  });
+});

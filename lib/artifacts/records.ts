@@ -14,6 +14,7 @@ import { sanitize } from "../privacy/sanitize.ts";
 import type { CiInfo } from "../runs/ci.ts";
 import { ID, LEVELS, type TestLevel, UTC_TIMESTAMP } from "../telemetry/event.ts";
 import type { Settings } from "../telemetry/settings.ts";
+import type { Env } from "../util/env.ts";
 import { errorCode, writeAtomic } from "../util/fs.ts";
 
 export const ARTIFACT_SCHEMA_VERSION = "1";
@@ -171,10 +172,7 @@ export const SummarySchema = v.strictObject({
 export type Summary = v.InferOutput<typeof SummarySchema>;
 
 /** TEST_ARTIFACTS_DIR, default test-artifacts/ (relative to the working directory). */
-export function artifactsDir(
-  env: Record<string, string | undefined> = process.env,
-  cwd = process.cwd(),
-): string {
+export function artifactsDir(env: Env = process.env, cwd = process.cwd()): string {
   return resolve(cwd, env.TEST_ARTIFACTS_DIR?.trim() || "test-artifacts");
 }
 
@@ -182,14 +180,14 @@ export function artifactsDir(
  * The artifacts directory, created if needed and checked to be a writable directory before
  * anything runs: a bad TEST_ARTIFACTS_DIR is one clear error up front, not a failure halfway.
  */
-export function prepareArtifactsDir(env: Record<string, string | undefined> = process.env): string {
+export function prepareArtifactsDir(env: Env = process.env): string {
   const dir = artifactsDir(env);
   try {
     mkdirSync(join(dir, "infra-runs"), { recursive: true });
     accessSync(dir, constants.W_OK);
     accessSync(join(dir, "infra-runs"), constants.W_OK);
   } catch (error) {
-    const code = (error as { code?: string }).code ?? "error";
+    const code = errorCode(error) ?? "error";
     throw new ArtifactError(`TEST_ARTIFACTS_DIR is not a writable directory (${code}): ${dir}`);
   }
   return dir;
@@ -254,7 +252,7 @@ const PK3S_ENV = {
  */
 export function resolveProductiveK3s(
   clusterJsonPath: string | null,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
   notBeforeMs = 0,
 ): ProductiveK3s {
   const fromFile = clusterJsonPath ? readClusterJson(clusterJsonPath, notBeforeMs) : null;
@@ -347,7 +345,7 @@ function fitLengths(schema: v.GenericSchema, candidate: unknown): unknown {
 
 /** This machine's identifiers, read once per environment object (a matrix writes many files). */
 const identifierCache = new WeakMap<object, Identifier[]>();
-function identifiersOf(env: Record<string, string | undefined>): Identifier[] {
+function identifiersOf(env: Env): Identifier[] {
   let ids = identifierCache.get(env);
   if (!ids) {
     ids = machineIdentifiers(env);
@@ -396,7 +394,7 @@ export function writeArtifact<S extends v.GenericSchema>(
   value: v.InferInput<S>,
   dir: string,
   relativePath: string,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
 ): { path: string; value: v.InferOutput<S> } {
   const ids = identifiersOf(env);
   // Correlation ids were checked when they were read or made (random UUIDs, or opaque ids the

@@ -10,7 +10,7 @@ import { basename, join, resolve } from "node:path";
 import * as v from "valibot";
 import { issueText, readScenarioDefinition, ScenarioError, scenarioMetadata } from "../runs/scenario.ts";
 
-type Env = Record<string, string | undefined>;
+type Env = import("../util/env.ts").Env;
 
 export interface Violation {
   rule: string;

@@ -2,21 +2,39 @@
 // the usage error type (exit 2), and the main wrapper that turns errors into one clear line.
 // The parser is a small one of our own rather than node:util's parseArgs: loading node:util
 // costs pk3s-emit about a millisecond of start-up, and start-up is most of its run time.
+import { parseTelemetryFlag, type TelemetryFlag } from "../telemetry/consent.ts";
 import { LEVELS, type TestLevel } from "../telemetry/event.ts";
 import { createLogger, type Logger, printErr, printOut } from "./log.ts";
 import { versionLine } from "./version.ts";
 
-export class UsageError extends Error {}
+/** Wrong arguments: the message (values quoted) and the usage are printed, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
 
-/** An error that ends the command with a given exit code (e.g. 130 after Ctrl-C). */
+/**
+ * An error that ends the command with a given exit code (e.g. 130 after Ctrl-C). `quiet`: the
+ * message was already shown to the operator (the cancelled prompt says it), so nothing more is
+ * printed.
+ */
 export class ExitError extends Error {
+  override readonly name = "ExitError";
+  readonly quiet: boolean;
   constructor(
     message: string,
     readonly code: number,
+    options?: { cause?: unknown; quiet?: boolean },
   ) {
-    super(message);
+    super(message, options);
+    this.quiet = options?.quiet === true;
   }
 }
+
+/** A value as it is shown in a message: quoted (JSON string syntax, so control characters show). */
+export const quoted = (value: string): string => JSON.stringify(value);
 
 export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
 
@@ -62,25 +80,49 @@ export function parseCli<T extends OptionSpec>(
     const key = long ? arg.slice(2, eq === -1 ? undefined : eq) : shorts.get(arg.slice(1));
     const option = key === undefined ? undefined : spec[key];
     if (key === undefined || !option)
-      throw new UsageError(`unknown option ${long ? arg.split("=")[0] : arg}`);
+      throw new UsageError(`unknown option ${quoted(long ? (arg.split("=")[0] as string) : arg)}`);
     if (option.type === "boolean") {
-      if (long && eq !== -1) throw new UsageError(`option --${key} does not take a value`);
+      if (long && eq !== -1) throw new UsageError(`option "--${key}" does not take a value`);
       values[key] = true;
       continue;
     }
     let value: string | undefined;
     if (long && eq !== -1) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith("-")) value = argv[++i];
-    if (value === undefined) throw new UsageError(`option --${key} needs a value`);
+    else if (i + 1 < argv.length && isValue(argv[i + 1] as string)) value = argv[++i];
+    if (value === undefined) throw new UsageError(`option "--${key}" needs a value`);
     values[key] = value;
   }
   return { values: values as Values<T & typeof COMMON_OPTIONS>, positionals };
 }
 
+/**
+ * Can `arg` be the value of the option before it? Anything but an option: a word, "-" alone, or
+ * a negative number (`--jobs -1` is then refused by the option's own range check, not taken
+ * for a missing value).
+ */
+function isValue(arg: string): boolean {
+  return !arg.startsWith("-") || arg === "-" || NEGATIVE_NUMBER.test(arg);
+}
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
+/** The usage error for a positional argument the command does not take. */
+export function unexpectedArgument(arg: string): UsageError {
+  return new UsageError(`unexpected argument ${quoted(arg)}`);
+}
+
+/** `--telemetry enable|disable` (undefined when not given); anything else is a usage error. */
+export function telemetryFlag(raw: string | undefined): TelemetryFlag | undefined {
+  const flag = parseTelemetryFlag(raw);
+  if (flag === "invalid") {
+    throw new UsageError(`--telemetry must be "enable" or "disable" (got ${quoted(raw ?? "")})`);
+  }
+  return flag;
+}
+
 export function parseLevel(raw: string | undefined): TestLevel {
   if (!raw) throw new UsageError("missing <level> (static, contract or live)");
   if (!(LEVELS as readonly string[]).includes(raw)) {
-    throw new UsageError(`unknown level ${JSON.stringify(raw)}: use static, contract or live`);
+    throw new UsageError(`unknown level ${quoted(raw)}: use static, contract or live`);
   }
   return raw as TestLevel;
 }
@@ -94,7 +136,7 @@ export function intOption(
 ): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got ${quoted(raw)})`);
   }
   return Number(raw);
 }
@@ -127,7 +169,7 @@ export async function runMain(
       printErr(usage);
       code = 2;
     } else if (error instanceof ExitError) {
-      log.error(error.message);
+      if (!error.quiet) log.error(error.message);
       code = error.code;
     } else {
       log.error(error instanceof Error ? error.message : String(error));

@@ -1,10 +1,17 @@
 // Context: how every execution starts — settings parsed (each warning printed once), consent
-// resolved (asked at most once, and only by a root that may prompt), correlation ids made.
+// resolved (asked at most once, and only by a root at a terminal, whose remembered answer is
+// used instead of asking), correlation ids made.
 
-import { type Consent, parseTelemetryFlag, resolveConsent } from "../telemetry/consent.ts";
+import {
+  type Consent,
+  NON_INTERACTIVE_REASON,
+  type Remembered,
+  resolveConsent,
+} from "../telemetry/consent.ts";
 import { type Correlation, correlate } from "../telemetry/correlation.ts";
 import { parseSettings, type Settings } from "../telemetry/settings.ts";
-import { UsageError } from "./args.ts";
+import type { Env } from "../util/env.ts";
+import { telemetryFlag } from "./args.ts";
 import { type Logger, registerSecret } from "./log.ts";
 
 export interface ExecutionContext {
@@ -17,55 +24,60 @@ export interface StartOptions {
   /** The raw --telemetry value, if given. */
   flag: string | undefined;
   /**
-   * How to ask the operator (docs/privacy-and-telemetry.md › Consent); absent: never ask. Only a root execution (a
-   * matrix, or a scenario run directly) passes one, and only at a terminal (prompt.ts).
+   * The operator at a terminal, for the settings read (docs/privacy-and-telemetry.md › Consent);
+   * absent or returning none: never ask. Only a root execution (a matrix, or a scenario run
+   * directly) passes one (prompt.ts's terminalOperator).
    */
-  ask?: Asker | undefined;
+  operator?: ((settings: Settings) => Operator | undefined) | undefined;
   log: Logger;
-  env?: Record<string, string | undefined>;
+  env?: Env;
 }
 
-/** The one question, injected so this module stays free of terminal code (and fast to load). */
-export type Asker = () => Promise<boolean>;
+/**
+ * The person at the terminal, injected so this module stays free of terminal and file code (and
+ * fast to load): their remembered answer, the one question, and remembering what they answered.
+ */
+export interface Operator {
+  recall(): Remembered | null;
+  ask(): Promise<boolean>;
+  remember(enabled: boolean): void;
+}
 
-export function readSettings(log: Logger, env: Record<string, string | undefined> = process.env): Settings {
+export function readSettings(log: Logger, env: Env = process.env): Settings {
   const { settings, warnings } = parseSettings(env);
   registerSecret(settings.token);
   for (const warning of warnings) log.warn(warning);
   return settings;
 }
 
+/**
+ * Consent for this execution: decided by the rules, else by the operator's remembered answer,
+ * else asked (and the answer remembered). Without an operator a pending question means off.
+ */
 export async function resolveExecutionConsent(
   flagRaw: string | undefined,
   settings: Settings,
-  options: { ask?: Asker | undefined; log: Logger; env?: Record<string, string | undefined> },
+  options: { operator?: Operator | undefined; log: Logger },
 ): Promise<Consent> {
-  const flag = parseTelemetryFlag(flagRaw);
-  if (flag === "invalid") throw new UsageError("--telemetry must be 'enable' or 'disable'");
-  const env = options.env ?? process.env;
-  const ask = options.ask;
+  const operator = options.operator;
   const decision = resolveConsent({
-    flag,
+    flag: telemetryFlag(flagRaw),
     telemetryEnabled: settings.enabledRaw,
-    doNotTrack: env.DO_NOT_TRACK,
-    interactive: ask !== undefined,
+    doNotTrack: settings.doNotTrack,
+    interactive: operator !== undefined,
+    recall: operator ? () => operator.recall() : undefined,
   });
   if (decision.warning) options.log.warn(decision.warning);
-  if (!decision.ask || !ask) return decision.ask ? nonInteractive() : decision.consent;
-  const yes = await ask();
+  if (!decision.ask) return decision.consent;
+  if (!operator) return { enabled: false, source: "non-interactive", reason: NON_INTERACTIVE_REASON };
+  const yes = await operator.ask();
+  operator.remember(yes);
   return { enabled: yes, source: "prompt", reason: yes ? "operator accepted" : "operator declined" };
-}
-
-function nonInteractive(): Consent {
-  return {
-    enabled: false,
-    source: "non-interactive",
-    reason: "not interactive and TELEMETRY_ENABLED is unset",
-  };
 }
 
 export async function startExecution(options: StartOptions): Promise<ExecutionContext> {
   const settings = readSettings(options.log, options.env);
-  const consent = await resolveExecutionConsent(options.flag, settings, options);
+  const operator = options.operator?.(settings);
+  const consent = await resolveExecutionConsent(options.flag, settings, { operator, log: options.log });
   return { settings, consent, correlation: correlate(settings) };
 }

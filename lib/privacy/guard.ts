@@ -32,6 +32,7 @@
 // and placeholder names (k3s, cluster, scenario, host, path …), which appear in every artifact.
 // The list is sorted longest first so /home/alice is replaced before alice.
 import * as os from "node:os";
+import type { Env } from "../util/env.ts";
 import { mapDeep } from "../util/walk.ts";
 import type * as Forms from "./identifier-forms.ts";
 import type * as Normalise from "./normalise.ts";
@@ -232,7 +233,7 @@ function withoutTrailingSeparators(path: string): string {
  * mayHoldAddress() is false.
  */
 export function machineIdentifiers(
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
   system: SystemInfo = nodeSystem,
   options: { addresses?: boolean } = {},
 ): Identifier[] {

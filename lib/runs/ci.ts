@@ -2,6 +2,7 @@
 // provider detection (GitHub, GitLab, Jenkins, CircleCI, Buildkite, ...), not GitHub alone.
 // Values are raw: callers sanitise them before they reach an artifact.
 import { isCI, provider } from "std-env";
+import type { Env } from "../util/env.ts";
 
 export interface CiInfo {
   execution_kind: "ci" | "manual";
@@ -31,7 +32,7 @@ const RUN_ID_VARS = [
   "DRONE_BUILD_NUMBER",
 ];
 
-function firstOf(env: Record<string, string | undefined>, names: string[]): string | null {
+function firstOf(env: Env, names: string[]): string | null {
   for (const name of names) {
     const value = env[name]?.trim();
     if (value) return value;
@@ -40,7 +41,7 @@ function firstOf(env: Record<string, string | undefined>, names: string[]): stri
 }
 
 export function detectCi(
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
   detected: { isCI: boolean; provider: string } = { isCI, provider },
 ): CiInfo {
   if (!detected.isCI) return { execution_kind: "manual", provider: null, workflow: null, run_id: null };

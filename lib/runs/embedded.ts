@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
+import type { Env } from "../util/env.ts";
 
 /** The prefix of the embedded scenario files' names (`scenarios/<name>/<file>`). */
 export const EMBEDDED_PREFIX = "scenarios/";
@@ -44,7 +45,7 @@ export function contentHash(files: readonly EmbeddedFile[]): string {
 }
 
 /** The per-user cache root: XDG_CACHE_HOME when absolute, else $HOME/.cache, else a temp dir. */
-export function cacheRoot(env: Record<string, string | undefined>, uid: number): string {
+export function cacheRoot(env: Env, uid: number): string {
   const xdg = env.XDG_CACHE_HOME?.trim();
   if (xdg && isAbsolute(xdg)) return xdg;
   const home = env.HOME?.trim();
@@ -139,7 +140,7 @@ export function embeddedScenarioFiles(): EmbeddedFile[] {
 }
 
 /** Where a compiled binary's bundled scenarios are, unpacked for this user. */
-export function unpackedBundledScenarios(env: Record<string, string | undefined> = process.env): string {
+export function unpackedBundledScenarios(env: Env = process.env): string {
   const uid = process.getuid?.() ?? 0;
   try {
     return unpackScenarios(embeddedScenarioFiles(), cacheRoot(env, uid), uid);

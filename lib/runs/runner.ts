@@ -26,6 +26,7 @@ import type { Emitter } from "../telemetry/emitter.ts";
 import type { TestLevel } from "../telemetry/event.ts";
 import { childEnv, propagatedSet } from "../telemetry/propagation.ts";
 import type { Settings } from "../telemetry/settings.ts";
+import type { Env } from "../util/env.ts";
 import { errorCode, isCode } from "../util/fs.ts";
 import type { CiInfo } from "./ci.ts";
 import { classify, failReason as describeFailure, type ScenarioResult } from "./classify.ts";
@@ -56,7 +57,7 @@ export interface RunnerContext {
   emitter: Emitter;
   ci: CiInfo;
   artifactsDir: string;
-  env: Record<string, string | undefined>;
+  env: Env;
   /** The command reported in events: run-scenario (also under a matrix). */
   command: string;
   /**
@@ -235,7 +236,7 @@ async function runMake(
 }
 
 /** Where the scenario's bootstrap left cluster.json (GENERATED_DIR, default <dir>/generated). */
-function clusterJsonPath(dir: string, env: Record<string, string | undefined>): string {
+function clusterJsonPath(dir: string, env: Env): string {
   const generated = env.GENERATED_DIR?.trim();
   return join(generated ? resolve(dir, generated) : join(dir, "generated"), "cluster.json");
 }

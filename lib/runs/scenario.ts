@@ -9,6 +9,8 @@ import { join, resolve } from "node:path";
 import * as v from "valibot";
 import type { ScenarioSourceKind } from "../artifacts/records.ts";
 import type { TestLevel } from "../telemetry/event.ts";
+import type { Env } from "../util/env.ts";
+import { errorCode, isCode } from "../util/fs.ts";
 import { unpackedBundledScenarios } from "./embedded.ts";
 
 export const SCENARIO_DEFINITION_FILE = "scenario.json";
@@ -96,7 +98,7 @@ export function scenarioMetadata(definition: ScenarioDefinition | null, level: T
   };
 }
 
-export type ScenarioErrorKind = "invalid-name" | "unknown" | "invalid-definition";
+export type ScenarioErrorKind = "invalid-name" | "unknown" | "unreadable" | "invalid-definition";
 
 export class ScenarioError extends Error {
   override readonly name = "ScenarioError";
@@ -178,8 +180,8 @@ export function readScenarioDefinition(name: string, dir: string): ScenarioDefin
   try {
     text = readFileSync(join(dir, SCENARIO_DEFINITION_FILE), "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    const code = (error as NodeJS.ErrnoException).code ?? "read error";
+    if (isCode(error, "ENOENT")) return null;
+    const code = errorCode(error) ?? "read error";
     throw new ScenarioError("invalid-definition", `${definitionLabel(name)} cannot be read (${code})`);
   }
   return parseScenarioDefinition(name, text);
@@ -198,6 +200,17 @@ function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/** The error code when `path` exists but cannot be looked at; null when it is there or simply absent. */
+function unreadableCode(path: string): string | null {
+  try {
+    statSync(path);
+    return null;
+  } catch (error) {
+    const code = errorCode(error);
+    return code === undefined || code === "ENOENT" || code === "ENOTDIR" ? null : code;
   }
 }
 
@@ -237,7 +250,7 @@ export interface ScenarioSource {
 export interface ScenarioSearchOptions {
   /** `--scenarios-dir DIR`. */
   scenariosDir?: string | undefined;
-  env: Record<string, string | undefined>;
+  env: Env;
   bundledDir: string;
   /** Relative directories are taken from here (default: the process's working directory). */
   cwd?: string | undefined;
@@ -338,6 +351,14 @@ export function resolveScenario(name: string, options: ScenarioSearchOptions): R
   const source = scenarioSource(options);
   const dir = findScenarioDir(source.dir, name);
   if (dir) return { name, dir, definition: readScenarioDefinition(name, dir), source: source.kind };
+  // There, but not readable (permissions, a symlink loop …): say so, never "unknown".
+  const code = unreadableCode(join(source.dir, name, SCENARIO_MAKEFILE));
+  if (code) {
+    throw new ScenarioError(
+      "unreadable",
+      `scenario ${JSON.stringify(name)} in ${source.label} cannot be read (${code})`,
+    );
+  }
   const quoted = JSON.stringify(name);
   if (source.kind === "bundled") {
     const known = listScenarios([source.dir]);

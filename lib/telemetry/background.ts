@@ -193,7 +193,7 @@ export async function runBackgroundFlush(): Promise<never> {
   const { settings } = parseSettings(process.env);
   const withdrawn = explicitlyDisabled({
     telemetryEnabled: settings.enabledRaw,
-    doNotTrack: process.env.DO_NOT_TRACK,
+    doNotTrack: settings.doNotTrack,
   });
   if (!withdrawn) {
     try {

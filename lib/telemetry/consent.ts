@@ -1,11 +1,20 @@
-// Consent: the pure resolution in docs/privacy-and-telemetry.md › Consent. Given the --telemetry flag, the environment and
-// whether the run is interactive, it decides on/off, or that the operator must be asked once.
-// The prompt itself lives in prompt.ts; this file does no I/O.
-import { parseBool, switchedOn } from "../util/bool.ts";
+// Consent: the pure resolution in docs/privacy-and-telemetry.md › Consent. Given the --telemetry
+// flag, the environment, whether the run is interactive and — only then — the operator's earlier
+// answer, it decides on/off and which rule decided, or that the operator must be asked once.
+// The prompt lives in lib/cli/prompt.ts and the remembered answer in decision.ts; no I/O here.
+import { parseBool } from "../util/bool.ts";
 
 export type TelemetryFlag = "enable" | "disable";
 
-export type ConsentSource = "flag" | "env" | "env-invalid" | "do-not-track" | "prompt" | "non-interactive";
+export type ConsentSource =
+  | "flag"
+  | "env"
+  | "env-invalid"
+  | "do-not-track"
+  | "remembered"
+  | "productive-k3s-cli"
+  | "prompt"
+  | "non-interactive";
 
 export interface Consent {
   enabled: boolean;
@@ -13,22 +22,45 @@ export interface Consent {
   reason: string;
 }
 
+/**
+ * What the question discloses: what is sent. Its version is remembered with the answer; a change
+ * to what is sent must bump DISCLOSURE_VERSION, and every operator is asked again.
+ */
+export const WHAT_IS_SENT =
+  "infra.command.* events: command, scenario, level, result, duration, and random run and session ids; never hosts, users, paths or IP addresses";
+export const DISCLOSURE_VERSION = 1;
+
+/** How the answer is changed later: the commands and the variables. */
+export const CHANGE_LATER =
+  "Change it later with make telemetry-enable, telemetry-disable or telemetry-reset (or pk3s-run-matrix telemetry enable|disable|reset|status); for one run: TELEMETRY_ENABLED=true|false, DO_NOT_TRACK=1 or --telemetry enable|disable.";
+
+/** An earlier answer: Infra's own (current: it answered this disclosure), else productive-k3s-cli's. */
+export type Remembered =
+  | { by: "infra"; enabled: boolean; decidedAt: string; current: boolean }
+  | { by: "productive-k3s-cli"; enabled: boolean };
+
 export interface ConsentInput {
   flag?: TelemetryFlag | undefined;
   telemetryEnabled?: string | undefined;
-  doNotTrack?: string | undefined;
+  /** DO_NOT_TRACK is set (settings.doNotTrack). */
+  doNotTrack?: boolean | undefined;
   interactive: boolean;
+  /**
+   * The operator's earlier answer. Called only for an interactive run that nothing else decided:
+   * a non-interactive run never reads a remembered decision.
+   */
+  recall?: (() => Remembered | null) | undefined;
 }
+
+/** Why a question is pending: nothing remembered, or an answer to an older disclosure. */
+export type AskReason = "no-decision" | "disclosure-changed";
 
 /** Either a decision, or "ask the operator" (step 4), plus any warning to print. */
 export type ConsentDecision =
   | { ask: false; consent: Consent; warning?: string }
-  | { ask: true; warning?: string };
+  | { ask: true; why: AskReason; warning?: string };
 
-/** DO_NOT_TRACK counts when non-empty and not 0/false (ecosystem convention; also not no/off). */
-export function doNotTrackSet(raw: string | undefined): boolean {
-  return switchedOn(raw);
-}
+export const NON_INTERACTIVE_REASON = "not interactive and TELEMETRY_ENABLED is unset";
 
 export function resolveConsent(input: ConsentInput): ConsentDecision {
   const decided = (enabled: boolean, source: ConsentSource, reason: string, warning?: string) =>
@@ -49,13 +81,28 @@ export function resolveConsent(input: ConsentInput): ConsentDecision {
     );
   }
 
-  if (doNotTrackSet(input.doNotTrack)) return decided(false, "do-not-track", "DO_NOT_TRACK is set");
-  if (input.interactive) return { ask: true };
-  return decided(false, "non-interactive", "not interactive and TELEMETRY_ENABLED is unset");
+  if (input.doNotTrack) return decided(false, "do-not-track", "DO_NOT_TRACK is set");
+  if (!input.interactive) return decided(false, "non-interactive", NON_INTERACTIVE_REASON);
+
+  const remembered = input.recall?.() ?? null;
+  if (remembered?.by === "infra") {
+    if (!remembered.current) return { ask: true, why: "disclosure-changed" };
+    const answer = remembered.enabled ? "yes" : "no";
+    return decided(
+      remembered.enabled,
+      "remembered",
+      `your remembered answer (${answer}, ${remembered.decidedAt})`,
+    );
+  }
+  if (remembered?.by === "productive-k3s-cli") {
+    const answer = remembered.enabled ? "yes" : "no";
+    return decided(remembered.enabled, "productive-k3s-cli", `your answer to productive-k3s-cli (${answer})`);
+  }
+  return { ask: true, why: "no-decision" };
 }
 
 /** Does the chain's consent forbid sending what is already queued? (used by flush) */
-export function explicitlyDisabled(input: Omit<ConsentInput, "interactive">): Consent | null {
+export function explicitlyDisabled(input: Omit<ConsentInput, "interactive" | "recall">): Consent | null {
   const decision = resolveConsent({ ...input, interactive: false });
   if (decision.ask || decision.consent.enabled) return null;
   return decision.consent.source === "non-interactive" ? null : decision.consent;

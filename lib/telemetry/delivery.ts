@@ -6,6 +6,7 @@
 // TLS certificate problem. What the request carries and whether it may be made at all are
 // request.ts's rules.
 import { FetchError, ofetch } from "ofetch";
+import type { Env } from "../util/env.ts";
 import { errorCode } from "../util/fs.ts";
 import { PROBLEM_WORDS, type ProblemKind, recordProblem } from "./delivery-state.ts";
 import type { TelemetryEvent } from "./event.ts";
@@ -198,7 +199,7 @@ const FETCH_PROXY = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "ht
 export function probe(
   endpoint: string,
   timeoutSeconds: number,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
 ): Promise<ProblemKind | null> {
   const url = new URL(endpoint);
   for (const name of FETCH_PROXY) if (env[name]) return Promise.resolve(null);
@@ -235,7 +236,7 @@ export function probe(
 export async function reachable(
   endpoint: string,
   timeoutSeconds: number,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
 ): Promise<boolean> {
   return (await probe(endpoint, timeoutSeconds, env)) === null;
 }

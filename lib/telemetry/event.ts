@@ -20,7 +20,9 @@ const identifier = (max: number, orEmpty = false) => {
 export const ID = identifier(128);
 /** Names of commands and scenarios: short identifiers, never free text. */
 export const NAME = identifier(64);
-export const EVENT_NAME = v.pipe(v.string(), v.regex(/^infra\.command\.[a-z][a-z_]{0,31}$/));
+/** infra.command.<word>: 1-32 lowercase letters or _, starting with a letter. */
+export const EVENT_NAME_PATTERN = /^infra\.command\.[a-z][a-z_]{0,31}$/;
+export const EVENT_NAME = v.pipe(v.string(), v.regex(EVENT_NAME_PATTERN));
 export const UTC_TIMESTAMP = v.pipe(v.string(), v.isoTimestamp(), v.endsWith("Z"));
 export const LEVELS = ["static", "contract", "live"] as const;
 export const Level = v.picklist(LEVELS);

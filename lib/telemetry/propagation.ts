@@ -1,5 +1,7 @@
 // Propagation: the child environment in the README › Consent, correlation, delivery and its text forms for remote bootstraps.
 // Pure: the same inputs always give the same thirteen variables.
+
+import type { Env } from "../util/env.ts";
 import type { Consent } from "./consent.ts";
 import type { Correlation } from "./correlation.ts";
 import { COMPONENT, type PropagatedVariable, type Settings } from "./settings.ts";
@@ -31,10 +33,7 @@ export function propagatedSet(
 }
 
 /** The full environment for a child process: the caller's, with the thirteen overriding. */
-export function childEnv(
-  base: Record<string, string | undefined>,
-  set: PropagatedSet,
-): Record<string, string> {
+export function childEnv(base: Env, set: PropagatedSet): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, val] of Object.entries(base)) if (val !== undefined) env[k] = val;
   return Object.assign(env, set);

@@ -1,12 +1,14 @@
-// Settings: the TELEMETRY_* environment parsed through valibot with the defaults in the README › Consent, correlation, delivery.
-// Pure: takes an environment record and returns the settings plus the warnings to print.
+// Settings: the one reading of the environment's telemetry variables — TELEMETRY_*, DO_NOT_TRACK
+// and the XDG directories — through valibot, with the defaults in the README › Environment
+// variables. Pure: takes an environment record and returns the settings plus the warnings to print.
 // An invalid value never crashes and never hangs: it yields one warning naming the variable
 // and the default used. The token value is never echoed.
 import { homedir } from "node:os";
 import * as v from "valibot";
 import { DEFAULT_USER_AGENT } from "../cli/version.ts";
-import { parseBool } from "../util/bool.ts";
+import { parseBool, switchedOn } from "../util/bool.ts";
 import { fs, path } from "../util/builtins.ts";
+import type { Env } from "../util/env.ts";
 import { inheritId } from "./correlation.ts";
 import type * as Headers from "./headers.ts";
 import { TOKEN_UNFIT, tokenFitsHeader } from "./request.ts";
@@ -35,6 +37,9 @@ export type PropagatedVariable = (typeof PROPAGATED_VARIABLES)[number];
 
 /** Local-only settings: read here, never propagated. */
 export const LOCAL_VARIABLES = ["TELEMETRY_DEBUG"] as const;
+
+/** Where remembered decisions live under the user's config directory (docs › Consent). */
+export const CONFIG_APP_DIR = "pk3s-infra-telemetry";
 
 const KNOWN = new Set<string>([...PROPAGATED_VARIABLES, ...LOCAL_VARIABLES]);
 
@@ -82,6 +87,10 @@ export const settingsSchema = () =>
     /** TELEMETRY_RUN_ID: the caller's run (pk3s-emit speaks for it); runs make their own. */
     runId: v.nullable(v.string()),
     debug: v.boolean(),
+    /** DO_NOT_TRACK is set (not empty, 0, false, no or off). */
+    doNotTrack: v.boolean(),
+    /** The user's config directory ($XDG_CONFIG_HOME, else ~/.config); null when neither is known. */
+    configHome: v.nullable(v.string()),
   });
 export type Settings = v.InferOutput<ReturnType<typeof settingsSchema>>;
 
@@ -89,8 +98,6 @@ export interface SettingsResult {
   settings: Settings;
   warnings: string[];
 }
-
-type Env = Record<string, string | undefined>;
 
 /**
  * One setting: its variable, schema, default and what it expects (for the warning). The schema
@@ -183,6 +190,15 @@ function parseId(env: Env, name: PropagatedVariable, warnings: string[]): string
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return null;
   return inheritId(raw, name, (warning) => warnings.push(warning));
+}
+
+/** The user's config directory: $XDG_CONFIG_HOME when absolute (XDG ignores relative ones), else ~/.config. */
+export function configHome(env: Env): string | null {
+  // Joined by hand: pk3s-emit reads its settings at every start and does not load node:path.
+  const config = env.XDG_CONFIG_HOME;
+  if (config?.startsWith("/")) return config;
+  const home = env.HOME || safeHomedir();
+  return home ? `${home.replace(/\/+$/, "")}/.config` : null;
 }
 
 /**
@@ -292,6 +308,8 @@ export function parseSettings(env: Env, cwd: string = process.cwd()): SettingsRe
     parentRunId: parseId(env, "TELEMETRY_PARENT_RUN_ID", warnings),
     runId: parseId(env, "TELEMETRY_RUN_ID", warnings),
     debug: parseDebug(env.TELEMETRY_DEBUG, warnings),
+    doNotTrack: switchedOn(env.DO_NOT_TRACK),
+    configHome: configHome(env),
   };
   if (settings.token && !tokenFitsHeader(settings.token)) warnings.push(TOKEN_UNFIT);
   return { settings, warnings };

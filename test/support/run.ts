@@ -72,17 +72,20 @@ const CI_PREFIXES = [
 ];
 const PROXIES = new Set(["http_proxy", "https_proxy", "all_proxy", "no_proxy"]);
 
-/** A private temp tree for one test: root/{home,state,outbox}. */
+/** A private temp tree for one test: root/{home,state,config,outbox}. */
 export class TestDirs {
   readonly root: string;
   readonly home: string;
   readonly state: string;
+  /** XDG_CONFIG_HOME: remembered telemetry answers never touch the real ~/.config. */
+  readonly config: string;
   readonly outbox: string;
 
   constructor(prefix = "pk3s-test-") {
     this.root = mkdtempSync(join(tmpdir(), prefix));
     this.home = join(this.root, "home");
     this.state = join(this.root, "state");
+    this.config = join(this.root, "config");
     this.outbox = join(this.root, "outbox");
   }
 
@@ -108,7 +111,7 @@ export class TestDirs {
 
 /**
  * The runner's environment minus TELEMETRY_*, DO_NOT_TRACK, CI markers and proxies, with a
- * private HOME, XDG_STATE_HOME and TELEMETRY_OUTBOX_DIR; `extra` is applied last (a value of
+ * private HOME, XDG_STATE_HOME, XDG_CONFIG_HOME and TELEMETRY_OUTBOX_DIR; `extra` is applied last (a value of
  * undefined removes the variable again).
  */
 export function baseEnv(dirs: TestDirs, extra: Record<string, string | undefined> = {}): Env {
@@ -121,6 +124,7 @@ export function baseEnv(dirs: TestDirs, extra: Record<string, string | undefined
   }
   env.HOME = dirs.home;
   env.XDG_STATE_HOME = dirs.state;
+  env.XDG_CONFIG_HOME = dirs.config;
   env.TELEMETRY_OUTBOX_DIR = dirs.outbox;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
