@@ -29,10 +29,12 @@ JOBS ?= 2
 LEVEL ?= static
 SCENARIO ?=
 MATRIX := "$(BUN)" scripts/run-matrix.ts
+TELEMETRY := $(MATRIX) telemetry
 ARTIFACTS := $(MATRIX)
 
 .PHONY: help setup run test lint format typecheck unit build bench clean schemas dist install FORCE \
-	test-static test-contract test-live test-matrix-all scenario-test test-checkstatus test-clean
+	test-static test-contract test-live test-matrix-all scenario-test test-checkstatus test-clean \
+	telemetry-status telemetry-enable telemetry-disable telemetry-reset
 
 run: test-matrix-all ## The main job: the matrix over the bundled scenarios at every level, then a summary
 
@@ -41,7 +43,7 @@ help: ## List the targets
 
 $(LOCAL_BUN):
 	@echo "bun not on PATH: installing bun@$(BUN_VERSION) from the npm registry into .tools/"
-	@npm install --prefix "$(TOOLS_DIR)" --no-save --no-package-lock --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	@NPM_CONFIG_UPDATE_NOTIFIER=false npm install --prefix "$(TOOLS_DIR)" --no-save --no-package-lock --no-audit --no-fund --no-update-notifier --loglevel=error bun@$(BUN_VERSION)
 	@test -x "$@"
 
 $(DEPS): package.json bun.lock $(BUN_DEP)
@@ -61,8 +63,12 @@ format: $(DEPS) ## Apply Biome formatting and safe fixes
 typecheck: $(DEPS) ## tsc --noEmit over scripts, lib, test, bench, tools, scenarios
 	node_modules/.bin/tsc --noEmit -p .
 
-unit: $(DEPS) ## bun test (real processes, loopback HTTP, pseudo-terminals)
-	"$(BUN)" test --timeout 60000
+# Failures in full and a summary, not a line per passing test; the last line is the plain
+# "N passed, N failed" that CI reads. pipefail keeps bun's exit status through the filter.
+unit: $(DEPS) ## bun test (real processes, loopback HTTP, pseudo-terminals): failures and a summary
+	@set -o pipefail; "$(BUN)" test --timeout 60000 --only-failures 2>&1 | awk '{ print } \
+	  /^ *[0-9]+ pass$$/ { pass = $$1 } /^ *[0-9]+ fail$$/ { fail = $$1 } \
+	  END { if (pass != "" || fail != "") printf "%d passed, %d failed\n", pass, fail }'
 
 test-static: $(DEPS) ## Matrix of the bundled scenarios at the static level
 	@$(MATRIX) static $(SCENARIOS) --jobs $(JOBS)
@@ -95,6 +101,18 @@ test-checkstatus: $(DEPS) ## Latest result per scenario and level ([OK]/[SKIP]/[
 
 test-clean: $(DEPS) ## Remove the test artifacts the tools wrote (only SCENARIO's, or TEST_SCENARIO's, when given)
 	@$(ARTIFACTS) clean $(SCENARIO)
+
+telemetry-status: $(DEPS) ## Is telemetry on, which rule decided, endpoint host, what is queued (JSON=1: as JSON)
+	@$(TELEMETRY) status $(if $(filter 1 true yes,$(JSON)),--json)
+
+telemetry-enable: $(DEPS) ## Remember "yes" for runs at a terminal (CI stays off unless TELEMETRY_ENABLED=true)
+	@$(TELEMETRY) enable
+
+telemetry-disable: $(DEPS) ## Remember "no" for runs at a terminal
+	@$(TELEMETRY) disable
+
+telemetry-reset: $(DEPS) ## Forget the remembered answer: the next run at a terminal asks again
+	@$(TELEMETRY) reset
 
 schemas: $(DEPS) ## Regenerate schemas/*.json from the valibot schemas
 	@"$(BUN)" tools/gen-schemas.ts
