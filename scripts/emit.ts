@@ -16,7 +16,7 @@ import {
   type TestLevel,
 } from "../lib/telemetry/event.ts";
 import { runBackgroundFlushIfAsked } from "../lib/telemetry/handoff.ts";
-import { type EnvFormat, formatPropagated, propagatedSet } from "../lib/telemetry/propagation.ts";
+import type { EnvFormat } from "../lib/telemetry/propagation.ts";
 
 const USAGE = `Usage:
   pk3s-emit <event-name> --command NAME --result started|success|failed|skipped
@@ -24,14 +24,11 @@ const USAGE = `Usage:
             [--telemetry enable|disable] [--dry-run]
   pk3s-emit env [--format shell|dotenv|json] [--include-token] [--telemetry enable|disable]
 
-  pk3s-emit telemetry status [--json] | enable | disable | reset
-
   <event-name> is infra.command.<word>: infra.command.started, infra.command.completed, ...
   The event is queued durably and delivered in the background; pk3s-emit never waits on the
-  network. Its arguments are checked whether telemetry is on or off (exit 2 when wrong); with
-  telemetry disabled it then does nothing. --dry-run (or TELEMETRY_DEBUG=1) prints the request
-  that would be made and sends nothing. The run id is --run-id, else TELEMETRY_RUN_ID, else a
-  new one.
+  network. Arguments are checked even with telemetry disabled; then it does nothing else.
+  --dry-run (or TELEMETRY_DEBUG=1) prints the request that would be made and sends nothing.
+  The run id is --run-id, else TELEMETRY_RUN_ID, else a new one.
   'env' prints twelve TELEMETRY_* variables a nested bootstrap should receive; the thirteenth,
   the bearer token, only with --include-token.
 `;
@@ -68,10 +65,6 @@ function oneOf<T extends string>(
 
 async function main(argv: string[], log: Logger): Promise<number> {
   await runBackgroundFlushIfAsked(argv);
-  if (argv[0] === "telemetry") {
-    const { telemetryCommand } = await import("../lib/cli/telemetry-command.ts");
-    return telemetryCommand(argv.slice(1), log);
-  }
   const { values, positionals } = parseCli(argv, OPTIONS);
   const [subject, ...extra] = positionals;
   if (!subject) throw new UsageError("missing <event-name> (or 'env')");
@@ -96,6 +89,8 @@ async function main(argv: string[], log: Logger): Promise<number> {
     // A remote Core bootstrap's parent is the run that forwards the context: the caller's own
     // run id when given, else the parent this process received (a scenario's make gets the
     // scenario's run id as TELEMETRY_PARENT_RUN_ID), never a fresh id nothing else records.
+    // Loaded here: queueing an event, the usual call, never needs the propagated set.
+    const { formatPropagated, propagatedSet } = await import("../lib/telemetry/propagation.ts");
     const set = propagatedSet(settings, consent, {
       sessionId: settings.sessionId ?? newId(),
       runId: callerRunId ?? settings.parentRunId ?? "",
@@ -104,7 +99,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
     printOut(formatPropagated(set, format, values["include-token"] === true));
     if (consent.source === "non-interactive") {
       // At a terminal, say what the next run would do instead of a bare false (loaded only here).
-      const { nextRunNote } = await import("../lib/cli/telemetry-command.ts");
+      const { nextRunNote } = await import("../lib/cli/next-run.ts");
       const note = nextRunNote(settings);
       if (note) log.info(note);
     }
@@ -115,7 +110,7 @@ async function main(argv: string[], log: Logger): Promise<number> {
   // start failing when someone opts in.
   if (!EVENT_NAME_PATTERN.test(subject)) {
     throw new UsageError(
-      `invalid <event-name> ${quoted(subject)}: event name must be infra.command.<word> (<word>: 1-32 lowercase letters or _, starting with a letter)`,
+      `invalid <event-name> ${quoted(subject)}: event name must be infra.command.<word> (a-z and _)`,
     );
   }
   if (!values.command) throw new UsageError("--command is required");

@@ -18,9 +18,10 @@ import {
 import { readSettings, resolveExecutionConsent, startExecution } from "../lib/cli/context.ts";
 import { type Logger, printErr, printOut } from "../lib/cli/log.ts";
 import { statusLine } from "../lib/cli/progress.ts";
-import { isInteractive, terminalOperator } from "../lib/cli/prompt.ts";
+import { terminalOperator } from "../lib/cli/prompt.ts";
 import { publishReports } from "../lib/cli/publish.ts";
 import { selectShard } from "../lib/cli/shard-options.ts";
+import { isInteractive } from "../lib/cli/terminal.ts";
 import { detectCi } from "../lib/runs/ci.ts";
 import { runMatrix } from "../lib/runs/matrix.ts";
 import {

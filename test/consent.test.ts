@@ -1,12 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import {
   type ConsentInput,
-  DISCLOSURE_VERSION,
   explicitlyDisabled,
   type Remembered,
   resolveConsent,
-  WHAT_IS_SENT,
 } from "../lib/telemetry/consent.ts";
+import { DISCLOSURE_VERSION, WHAT_IS_SENT } from "../lib/telemetry/disclosure.ts";
 import { parseSettings } from "../lib/telemetry/settings.ts";
 
 type Row = [

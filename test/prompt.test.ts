@@ -27,7 +27,7 @@ import {
   PROMPT_PHRASE,
   promptMessage,
 } from "../lib/cli/prompt.ts";
-import { DISCLOSURE_VERSION, WHAT_IS_SENT } from "../lib/telemetry/consent.ts";
+import { DISCLOSURE_VERSION, WHAT_IS_SENT } from "../lib/telemetry/disclosure.ts";
 import { answer, exitWithoutAnswering, killPtys, plain, promptCount, pty, shq } from "./support/pty.ts";
 import type { Receiver } from "./support/receiver.ts";
 import { filesUnder, REPO, running, stopBackgroundFlusher, waitFor } from "./support/run.ts";

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as v from "valibot";
-import { DISCLOSURE_VERSION } from "../lib/telemetry/consent.ts";
+import { DISCLOSURE_VERSION } from "../lib/telemetry/disclosure.ts";
+import { Outbox } from "../lib/telemetry/outbox.ts";
 import { type Status, StatusSchema } from "../lib/telemetry/status.ts";
 import { makeEvent } from "./support/events.ts";
 import { exitWithoutAnswering, killPtys, plain, pty } from "./support/pty.ts";
@@ -205,10 +206,22 @@ describe("telemetry status: the outbox", () => {
     expect(status.text).toMatch(/queued: +2 events, oldest 1\d min old/);
     expect(status.text).toContain(`outbox:             ${dirs.outbox}`);
   });
+
+  test("the last delivery problem and a remembered Retry-After", async () => {
+    const dirs = scope.dirs();
+    expect((await statusOf(dirs)).json.outbox).toMatchObject({ last_problem: null, retry_after_until: null });
+    const until = new Date(Date.now() + 3_600_000);
+    new Outbox(dirs.outbox).recordProblem({ kind: "wait", status: 429 }, until);
+    const status = await statusOf(dirs);
+    expect(status.json.outbox.last_problem).toMatchObject({ kind: "wait", status: 429 });
+    expect(status.json.outbox.retry_after_until).toBe(until.toISOString());
+    expect(status.text).toMatch(/last problem: +endpoint asked to wait \(Retry-After\) \(HTTP 429\) at 20/);
+    expect(status.text).toContain(`retry after:        ${until.toISOString()}`);
+  });
 });
 
 describe("telemetry enable|disable|reset from every binary and from make", () => {
-  test.each(["run-matrix", "run-scenario", "emit", "flush"])("pk3s-%s telemetry …", async (script) => {
+  test.each(["run-matrix", "run-scenario", "flush"])("pk3s-%s telemetry …", async (script) => {
     const dirs = scope.dirs();
     const env = envFor(dirs);
     const enabled = await run(script, ["telemetry", "enable"], env);

@@ -8,13 +8,13 @@
 import { styleText } from "node:util";
 import { ConfirmPrompt, isCancel, wrapTextWithPrefix } from "@clack/core";
 import { S_BAR, S_BAR_END, S_RADIO_ACTIVE, S_RADIO_INACTIVE, symbol } from "@clack/prompts";
-import { isCI } from "std-env";
-import { CHANGE_LATER, WHAT_IS_SENT } from "../telemetry/consent.ts";
 import { recall, rememberDecision } from "../telemetry/decision.ts";
+import { CHANGE_LATER, WHAT_IS_SENT } from "../telemetry/disclosure.ts";
 import type { Settings } from "../telemetry/settings.ts";
 import { ExitError } from "./args.ts";
 import type { Operator } from "./context.ts";
 import type { Logger } from "./log.ts";
+import { isInteractive } from "./terminal.ts";
 
 /** The first words of the question (tests find the question by them). */
 export const PROMPT_PHRASE = "Share anonymous usage telemetry?";
@@ -84,11 +84,6 @@ export async function askConsent(message: string, streams: PromptStreams = {}): 
     throw new ExitError("aborted at the telemetry prompt", 130, { quiet: true });
   }
   return answer;
-}
-
-/** Interactive: stdin and the prompt's output are terminals, and this is not CI. */
-export function isInteractive(output: { isTTY?: boolean } = process.stdout): boolean {
-  return Boolean(process.stdin.isTTY && output.isTTY) && !isCI;
 }
 
 /**

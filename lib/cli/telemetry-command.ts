@@ -11,7 +11,6 @@ import {
   forgetDecision,
   readCliAnswer,
   readDecision,
-  recall,
   rememberDecision,
 } from "../telemetry/decision.ts";
 import { outboxReport } from "../telemetry/delivery-state.ts";
@@ -20,7 +19,8 @@ import { StatusSchema, statusText, telemetryStatus } from "../telemetry/status.t
 import { parseCli, quoted, telemetryFlag, UsageError, unexpectedArgument } from "./args.ts";
 import { readSettings } from "./context.ts";
 import { type Logger, printOut } from "./log.ts";
-import { endpointHost, isInteractive } from "./prompt.ts";
+import { endpointHost } from "./prompt.ts";
+import { isInteractive } from "./terminal.ts";
 
 export const TELEMETRY_ACTIONS = ["status", "enable", "disable", "reset"] as const;
 
@@ -40,24 +40,6 @@ function status(settings: Settings, flagRaw: string | undefined, json: boolean):
     outbox: outboxReport(settings.outboxDir),
   });
   printOut(json ? `${JSON.stringify(v.parse(StatusSchema, report), null, 2)}\n` : statusText(report));
-}
-
-/**
- * For `pk3s-emit env` at a terminal, whose TELEMETRY_ENABLED says false only because pk3s-emit
- * never asks: what a run started at this terminal would do. Null when not at a terminal.
- */
-export function nextRunNote(settings: Settings): string | null {
-  if (!isInteractive()) return null;
-  const decision = resolveConsent({
-    telemetryEnabled: settings.enabledRaw,
-    doNotTrack: settings.doNotTrack,
-    interactive: true,
-    recall: () => recall(settings.configHome),
-  });
-  const next = decision.ask
-    ? "would ask first (default Yes)"
-    : `would run with telemetry ${decision.consent.enabled ? "on" : "off"} (${decision.consent.reason})`;
-  return `TELEMETRY_ENABLED is false here because pk3s-emit never asks; a run started at this terminal ${next}. Forward a decision with --telemetry enable|disable.`;
 }
 
 /** After enable/disable/reset: say when a rule of this environment still decides instead. */

@@ -22,18 +22,6 @@ export interface Consent {
   reason: string;
 }
 
-/**
- * What the question discloses: what is sent. Its version is remembered with the answer; a change
- * to what is sent must bump DISCLOSURE_VERSION, and every operator is asked again.
- */
-export const WHAT_IS_SENT =
-  "infra.command.* events: command, scenario, level, result, duration, and random run and session ids; never hosts, users, paths or IP addresses";
-export const DISCLOSURE_VERSION = 1;
-
-/** How the answer is changed later: the commands and the variables. */
-export const CHANGE_LATER =
-  "Change it later with make telemetry-enable, telemetry-disable or telemetry-reset (or pk3s-run-matrix telemetry enable|disable|reset|status); for one run: TELEMETRY_ENABLED=true|false, DO_NOT_TRACK=1 or --telemetry enable|disable.";
-
 /** An earlier answer: Infra's own (current: it answered this disclosure), else productive-k3s-cli's. */
 export type Remembered =
   | { by: "infra"; enabled: boolean; decidedAt: string; current: boolean }

@@ -14,7 +14,8 @@
 import * as v from "valibot";
 import { fs } from "../util/builtins.ts";
 import { errorCode, readOwnFile, writeAtomic } from "../util/fs.ts";
-import { DISCLOSURE_VERSION, type Remembered } from "./consent.ts";
+import type { Remembered } from "./consent.ts";
+import { DISCLOSURE_VERSION } from "./disclosure.ts";
 import { dirProblem } from "./outbox.ts";
 import { CONFIG_APP_DIR } from "./settings.ts";
 
@@ -53,7 +54,16 @@ export type Recalled<T> = { value: T } | { value: null; problem?: string };
 const isMissing = (problem: string) => problem.startsWith("cannot be examined (ENOENT)");
 
 /** Refused when writable by group or others: whoever could write it could answer for the user. */
-const WRITABLE_BY_OTHERS = 0o022;
+function writableByOthers(path: string): string | null {
+  try {
+    const mode = fs().lstatSync(path).mode;
+    return (mode & 0o022) === 0
+      ? null
+      : `writable by others (mode ${(mode & 0o7777).toString(8).padStart(4, "0")})`;
+  } catch {
+    return null; // gone meanwhile: the read below says so
+  }
+}
 
 /** Infra's own remembered decision, if any (a missing file is no decision, not a problem). */
 export function readDecision(configHome: string | null): Recalled<Decision> {
@@ -62,8 +72,11 @@ export function readDecision(configHome: string | null): Recalled<Decision> {
   const problem = dirProblem(dir);
   if (problem)
     return isMissing(problem) ? { value: null } : { value: null, problem: `its directory ${problem}` };
-  const read = readOwnFile(`${dir}/${DECISION_FILE}`, DECISION_MAX_BYTES, WRITABLE_BY_OTHERS);
+  // The directory is this user's own (checked above): nobody else can swap the file meanwhile.
+  const read = readOwnFile(`${dir}/${DECISION_FILE}`, DECISION_MAX_BYTES);
   if (!read.ok) return read.missing ? { value: null } : { value: null, problem: read.problem };
+  const writable = writableByOthers(`${dir}/${DECISION_FILE}`);
+  if (writable) return { value: null, problem: writable };
   let json: unknown;
   try {
     json = JSON.parse(read.text);
@@ -78,8 +91,8 @@ export function readDecision(configHome: string | null): Recalled<Decision> {
 export function readCliAnswer(configHome: string | null): Recalled<boolean> {
   const path = cliConfigPath(configHome);
   if (!path) return { value: null };
-  // The CLI may create its file under a umask of 002: only a world-writable one is refused.
-  const read = readOwnFile(path, CLI_CONFIG_MAX_BYTES, 0o002);
+  // A regular file of this user's, small: nothing else is read (it may hold a token).
+  const read = readOwnFile(path, CLI_CONFIG_MAX_BYTES);
   if (!read.ok) return read.missing ? { value: null } : { value: null, problem: read.problem };
   // The parse error is not kept: its message may quote the file, which may hold a token.
   let enabled: unknown;

@@ -3,15 +3,10 @@
 // path, query or credentials), and what the outbox holds. Pure: the caller reads the files and
 // the outbox; the valibot schema is the shape of `--json`.
 import * as v from "valibot";
-import {
-  CHANGE_LATER,
-  type ConsentDecision,
-  DISCLOSURE_VERSION,
-  resolveConsent,
-  type TelemetryFlag,
-} from "./consent.ts";
+import { type ConsentDecision, resolveConsent, type TelemetryFlag } from "./consent.ts";
 import { type Decision, rememberedFrom } from "./decision.ts";
-import type { OutboxReport } from "./delivery-state.ts";
+import { type OutboxReport, PROBLEM_WORDS, type ProblemKind } from "./delivery-state.ts";
+import { CHANGE_LATER, DISCLOSURE_VERSION } from "./disclosure.ts";
 import type { Settings } from "./settings.ts";
 
 export const DECIDED_BY = [
@@ -171,7 +166,7 @@ export function statusText(status: Status): string {
   rows.push([
     "last problem",
     problem
-      ? `${problem.kind}${problem.status === undefined ? "" : ` (HTTP ${problem.status})`} at ${problem.at}`
+      ? `${PROBLEM_WORDS[problem.kind as ProblemKind] ?? problem.kind}${problem.status === undefined ? "" : ` (HTTP ${problem.status})`} at ${problem.at}`
       : "none",
   ]);
   rows.push(["retry after", box.retry_after_until ?? "none"]);

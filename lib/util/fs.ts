@@ -78,9 +78,8 @@ export type OwnRead = { ok: true; text: string } | { ok: false; problem: string;
  * Read a file that someone else may have planted: opened without following a symbolic link
  * and without blocking (a FIFO), and read only when it is a regular file of this user of at
  * most `maxBytes`. Anything else is a problem, described, and nothing of it is read.
- * `forbiddenMode`: permission bits that also refuse it (0o022: writable by group or others).
  */
-export function readOwnFile(path: string, maxBytes: number, forbiddenMode = 0): OwnRead {
+export function readOwnFile(path: string, maxBytes: number): OwnRead {
   const c = fs().constants;
   let fd: number;
   try {
@@ -95,12 +94,6 @@ export function readOwnFile(path: string, maxBytes: number, forbiddenMode = 0): 
     const stats = fs().fstatSync(fd);
     if (!stats.isFile()) return { ok: false, problem: "not a regular file" };
     if (stats.uid !== ownUid()) return { ok: false, problem: `owned by another user (uid ${stats.uid})` };
-    if ((stats.mode & forbiddenMode) !== 0) {
-      return {
-        ok: false,
-        problem: `writable by others (mode ${(stats.mode & 0o7777).toString(8).padStart(4, "0")})`,
-      };
-    }
     if (stats.size > maxBytes) return { ok: false, problem: `larger than ${maxBytes} bytes` };
     // One byte more than allowed: a file that grew after fstat is caught as well.
     const buffer = Buffer.alloc(maxBytes + 1);
