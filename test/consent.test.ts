@@ -5,6 +5,7 @@ import {
   type Remembered,
   resolveConsent,
 } from "../lib/telemetry/consent.ts";
+import { decideRemembered } from "../lib/telemetry/decision.ts";
 import { DISCLOSURE_VERSION, WHAT_IS_SENT } from "../lib/telemetry/disclosure.ts";
 import { parseSettings } from "../lib/telemetry/settings.ts";
 
@@ -90,7 +91,7 @@ describe("resolveConsent: flag × TELEMETRY_ENABLED × DO_NOT_TRACK × interacti
         interactive,
         recall: () => {
           recalled++;
-          return REMEMBERED[key] ?? null;
+          return decideRemembered(REMEMBERED[key] ?? null);
         },
       });
       const want = expected([flag, env, dnt, interactive, key]);
@@ -142,7 +143,10 @@ describe("resolveConsent: sources and warnings", () => {
     });
   });
   test("a remembered answer names itself and when it was given", () => {
-    const d = resolveConsent({ interactive: true, recall: () => REMEMBERED["infra no"] ?? null });
+    const d = resolveConsent({
+      interactive: true,
+      recall: () => decideRemembered(REMEMBERED["infra no"] ?? null),
+    });
     expect(!d.ask && d.consent).toEqual({
       enabled: false,
       source: "remembered",
@@ -150,13 +154,16 @@ describe("resolveConsent: sources and warnings", () => {
     });
   });
   test("productive-k3s-cli's answer counts when Infra has none, and says so", () => {
-    const d = resolveConsent({ interactive: true, recall: () => REMEMBERED["cli yes"] ?? null });
+    const d = resolveConsent({
+      interactive: true,
+      recall: () => decideRemembered(REMEMBERED["cli yes"] ?? null),
+    });
     expect(!d.ask && d.consent.source).toBe("productive-k3s-cli");
   });
   test("why a question is pending: nothing remembered, or a changed disclosure", () => {
     expect(resolveConsent({ interactive: true })).toEqual({ ask: true, why: "no-decision" });
     const stale = REMEMBERED["infra yes, older disclosure"] ?? null;
-    expect(resolveConsent({ interactive: true, recall: () => stale })).toEqual({
+    expect(resolveConsent({ interactive: true, recall: () => decideRemembered(stale) })).toEqual({
       ask: true,
       why: "disclosure-changed",
     });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as v from "valibot";
+import { recordProblem } from "../lib/telemetry/delivery-state.ts";
 import { DISCLOSURE_VERSION } from "../lib/telemetry/disclosure.ts";
 import { Outbox } from "../lib/telemetry/outbox.ts";
 import { type Status, StatusSchema } from "../lib/telemetry/status.ts";
@@ -211,7 +212,7 @@ describe("telemetry status: the outbox", () => {
     const dirs = scope.dirs();
     expect((await statusOf(dirs)).json.outbox).toMatchObject({ last_problem: null, retry_after_until: null });
     const until = new Date(Date.now() + 3_600_000);
-    new Outbox(dirs.outbox).recordProblem({ kind: "wait", status: 429 }, until);
+    recordProblem(new Outbox(dirs.outbox), { kind: "wait", status: 429 }, until);
     const status = await statusOf(dirs);
     expect(status.json.outbox.last_problem).toMatchObject({ kind: "wait", status: 429 });
     expect(status.json.outbox.retry_after_until).toBe(until.toISOString());

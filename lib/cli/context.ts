@@ -4,8 +4,8 @@
 
 import {
   type Consent,
+  type ConsentDecision,
   NON_INTERACTIVE_REASON,
-  type Remembered,
   resolveConsent,
 } from "../telemetry/consent.ts";
 import { type Correlation, correlate } from "../telemetry/correlation.ts";
@@ -35,12 +35,12 @@ export interface StartOptions {
 
 /**
  * The person at the terminal, injected so this module stays free of terminal and file code (and
- * fast to load): their remembered answer, the one question, and remembering what they answered.
+ * fast to load): what their remembered answer decides, and the one question — asked, and the
+ * answer remembered (prompt.ts).
  */
 export interface Operator {
-  recall(): Remembered | null;
-  ask(): Promise<boolean>;
-  remember(enabled: boolean): void;
+  recall(): ConsentDecision | null;
+  ask(): Promise<Consent>;
 }
 
 export function readSettings(log: Logger, env: Env = process.env): Settings {
@@ -69,10 +69,9 @@ export async function resolveExecutionConsent(
   });
   if (decision.warning) options.log.warn(decision.warning);
   if (!decision.ask) return decision.consent;
-  if (!operator) return { enabled: false, source: "non-interactive", reason: NON_INTERACTIVE_REASON };
-  const yes = await operator.ask();
-  operator.remember(yes);
-  return { enabled: yes, source: "prompt", reason: yes ? "operator accepted" : "operator declined" };
+  return operator
+    ? operator.ask()
+    : { enabled: false, source: "non-interactive", reason: NON_INTERACTIVE_REASON };
 }
 
 export async function startExecution(options: StartOptions): Promise<ExecutionContext> {

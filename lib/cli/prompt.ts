@@ -98,13 +98,14 @@ export function terminalOperator(
   if (!isInteractive(output)) return undefined;
   return {
     recall: () => recall(settings.configHome),
-    ask: () => askConsent(promptMessage(endpointHost(settings.endpoint)), { output }),
-    remember(enabled) {
+    async ask() {
+      const yes = await askConsent(promptMessage(endpointHost(settings.endpoint)), { output });
       try {
-        rememberDecision(settings.configHome, enabled);
+        rememberDecision(settings.configHome, yes);
       } catch (error) {
         log.warn(`${(error as Error).message}: the answer is not remembered and will be asked again`);
       }
+      return { enabled: yes, source: "prompt", reason: yes ? "operator accepted" : "operator declined" };
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   SummarySchema,
   writeArtifact,
 } from "../artifacts/records.ts";
+import type { Env } from "../util/env.ts";
 import { readOwnFile } from "../util/fs.ts";
 import { overallResult, type ScenarioResult } from "./classify.ts";
 import { shardLabel } from "./shards.ts";
@@ -209,7 +210,7 @@ export function writeMerged(
   shards: readonly ShardFiles[],
   outDir: string,
   summaryName: string,
-  env: Record<string, string | undefined>,
+  env: Env,
 ): { path: string; value: Summary } {
   for (const { manifests } of shards) {
     for (const [relative, manifest] of manifests) {

@@ -115,7 +115,7 @@ interface MakeRun {
  * Why no scenario can run here, or null: make is the one tool the runner needs. Checked before
  * anything runs, so the operator gets one message instead of a failure per scenario.
  */
-export function makeMissing(env: Record<string, string | undefined>): string | null {
+export function makeMissing(env: Env): string | null {
   return Bun.which("make", { PATH: env.PATH ?? "" })
     ? null
     : "make not found on PATH: no scenario can run (install GNU make)";

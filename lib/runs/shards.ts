@@ -4,6 +4,7 @@
 // the `I/N` option, and the session all shards of one CI run share.
 import { createHash } from "node:crypto";
 import type { TestLevel } from "../telemetry/event.ts";
+import type { Env } from "../util/env.ts";
 
 export interface Shard {
   /** 1-based. */
@@ -105,7 +106,7 @@ const CI_RUNS = [
  * (a hash in a UUID's shape): the run's identifiers are not recoverable from it. null outside a
  * known CI run.
  */
-export function ciSessionId(env: Record<string, string | undefined>): string | null {
+export function ciSessionId(env: Env): string | null {
   for (const { flag, runId, also } of CI_RUNS) {
     const id = env[runId]?.trim();
     if (!env[flag]?.trim() || !id) continue;

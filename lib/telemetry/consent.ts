@@ -34,10 +34,11 @@ export interface ConsentInput {
   doNotTrack?: boolean | undefined;
   interactive: boolean;
   /**
-   * The operator's earlier answer. Called only for an interactive run that nothing else decided:
-   * a non-interactive run never reads a remembered decision.
+   * What the operator's earlier answer decides (decision.ts's decideRemembered), null for none.
+   * Called only for an interactive run that nothing else decided: a non-interactive run never
+   * reads a remembered decision.
    */
-  recall?: (() => Remembered | null) | undefined;
+  recall?: (() => ConsentDecision | null) | undefined;
 }
 
 /** Why a question is pending: nothing remembered, or an answer to an older disclosure. */
@@ -72,21 +73,9 @@ export function resolveConsent(input: ConsentInput): ConsentDecision {
   if (input.doNotTrack) return decided(false, "do-not-track", "DO_NOT_TRACK is set");
   if (!input.interactive) return decided(false, "non-interactive", NON_INTERACTIVE_REASON);
 
-  const remembered = input.recall?.() ?? null;
-  if (remembered?.by === "infra") {
-    if (!remembered.current) return { ask: true, why: "disclosure-changed" };
-    const answer = remembered.enabled ? "yes" : "no";
-    return decided(
-      remembered.enabled,
-      "remembered",
-      `your remembered answer (${answer}, ${remembered.decidedAt})`,
-    );
-  }
-  if (remembered?.by === "productive-k3s-cli") {
-    const answer = remembered.enabled ? "yes" : "no";
-    return decided(remembered.enabled, "productive-k3s-cli", `your answer to productive-k3s-cli (${answer})`);
-  }
-  return { ask: true, why: "no-decision" };
+  // What an earlier answer decides is decision.ts's (decideRemembered): pk3s-emit, which never
+  // asks, does not carry it.
+  return input.recall?.() ?? { ask: true, why: "no-decision" };
 }
 
 /** Does the chain's consent forbid sending what is already queued? (used by flush) */

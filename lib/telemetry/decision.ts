@@ -14,7 +14,7 @@
 import * as v from "valibot";
 import { fs } from "../util/builtins.ts";
 import { errorCode, readOwnFile, writeAtomic } from "../util/fs.ts";
-import type { Remembered } from "./consent.ts";
+import type { ConsentDecision, Remembered } from "./consent.ts";
 import { DISCLOSURE_VERSION } from "./disclosure.ts";
 import { dirProblem } from "./outbox.ts";
 import { CONFIG_APP_DIR } from "./settings.ts";
@@ -117,10 +117,23 @@ export function rememberedFrom(decision: Decision | null, cliAnswer: boolean | n
   return cliAnswer === null ? null : { by: "productive-k3s-cli", enabled: cliAnswer };
 }
 
+/** What an earlier answer decides (step 4 of the consent rules); null when there is none. */
+export function decideRemembered(remembered: Remembered | null): ConsentDecision | null {
+  if (!remembered) return null;
+  const answer = remembered.enabled ? "yes" : "no";
+  if (remembered.by === "productive-k3s-cli") {
+    const reason = `your answer to productive-k3s-cli (${answer})`;
+    return { ask: false, consent: { enabled: remembered.enabled, source: "productive-k3s-cli", reason } };
+  }
+  if (!remembered.current) return { ask: true, why: "disclosure-changed" };
+  const reason = `your remembered answer (${answer}, ${remembered.decidedAt})`;
+  return { ask: false, consent: { enabled: remembered.enabled, source: "remembered", reason } };
+}
+
 /** What consent resolution sees (consent.ts); the CLI's file is read only when Infra has no answer. */
-export function recall(configHome: string | null): Remembered | null {
+export function recall(configHome: string | null): ConsentDecision | null {
   const own = readDecision(configHome).value;
-  return rememberedFrom(own, own ? null : readCliAnswer(configHome).value);
+  return decideRemembered(rememberedFrom(own, own ? null : readCliAnswer(configHome).value));
 }
 
 export class DecisionError extends Error {

@@ -4,7 +4,7 @@
 // the outbox; the valibot schema is the shape of `--json`.
 import * as v from "valibot";
 import { type ConsentDecision, resolveConsent, type TelemetryFlag } from "./consent.ts";
-import { type Decision, rememberedFrom } from "./decision.ts";
+import { type Decision, decideRemembered, rememberedFrom } from "./decision.ts";
 import { type OutboxReport, PROBLEM_WORDS, type ProblemKind } from "./delivery-state.ts";
 import { CHANGE_LATER, DISCLOSURE_VERSION } from "./disclosure.ts";
 import type { Settings } from "./settings.ts";
@@ -81,7 +81,7 @@ export function telemetryStatus(input: StatusInput): Status {
     telemetryEnabled: settings.enabledRaw,
     doNotTrack: settings.doNotTrack,
     interactive: input.interactive,
-    recall: () => rememberedFrom(decision.value, cliAnswer.value),
+    recall: () => decideRemembered(rememberedFrom(decision.value, cliAnswer.value)),
   });
   const own = decision.value;
   return {
