@@ -171,8 +171,11 @@ async function runCorpus(
 function score(leaks: Leak[], result: Awaited<ReturnType<typeof runCorpus>>) {
   const texts = [...leaks.map((l) => l.text), ...BENIGN];
   // ids are random: one may spell a short piece such as "db01" by chance
+  // (and so may the short id in a file name: <stamp>-<level>-<short id>-<scenario>.json)
   const withoutIds = (text: string) =>
-    text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>");
+    text
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>")
+      .replace(/(\d{8}-\d{6}-(?:static|contract|live)-)[0-9a-f]+/g, "$1<short-id>");
   const everywhere = withoutIds(`${result.artifacts}\n${result.outbox}\n${result.requests}`);
   const leaked = leaks.filter((leak, i) => {
     const own = withoutIds(result.manifestText.get(`leak-${i}`) ?? "");

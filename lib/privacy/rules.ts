@@ -494,12 +494,40 @@ const TOKEN_FORMAT_RE = new RegExp(
     String.raw`\bsk_(?:live|test)_[A-Za-z0-9]{16,}`,
     String.raw`\bnpm_[A-Za-z0-9]{36}\b`,
     String.raw`\bAIza[0-9A-Za-z_-]{35}`,
+    String.raw`\bsk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{20,}`,
     String.raw`\beyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}`,
     String.raw`\bK10[0-9a-fA-F]{32,}(?:::[A-Za-z]+:[A-Za-z0-9]+)?`,
   ].join("|"),
   "g",
 );
 const ACCESS_KEY_RE = /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}\b/g;
+
+/** "api token X", "key X": a random-looking value of 16+ characters after a secret word. */
+const SECRET_WORD_VALUE_RE =
+  /\b(token|key|secret|password|passphrase|apikey|api-key|credential)\s+([A-Za-z0-9_+/=.-]{16,})(?![\w+/=.-])/gi;
+function replaceSecretWordValue(match: string, word: string, value: string): string {
+  const letters = /[A-Za-z]/.test(value);
+  const digits = /\d/.test(value);
+  return letters && digits && !VERSION_LIKE_RE.test(value) && !/^[a-z]+(?:[-_.][a-z]+)*$/.test(value)
+    ? `${word} <secret>`
+    : match;
+}
+
+/** A standalone @handle (GitHub, Slack): a person, unless it is a group mention or a ref. */
+const HANDLE_RE = /(?<![\w@/.<-])@([A-Za-z0-9][A-Za-z0-9-]{1,38})(?![\w/@.-])/g;
+const NOT_HANDLES: ReadonlySet<string> = new Set([
+  "here",
+  "channel",
+  "everyone",
+  "latest",
+  "main",
+  "master",
+  "next",
+  "types",
+]);
+function replaceHandle(match: string, name: string): string {
+  return NOT_HANDLES.has(name.toLowerCase()) ? match : "<user>";
+}
 
 function replaceSecretKv(_m: string, key: string, sep: string, value: string): string {
   const quote = value.startsWith('"') ? '"' : value.startsWith("'") ? "'" : "";
@@ -695,7 +723,7 @@ const HOST_FLAG_RE = new RegExp(
 );
 const SUDO_RE = new RegExp(String.raw`\b(sudo\s+-u)\s+(${NAME_VALUE})`, "gi");
 const AS_USER_RE = new RegExp(
-  String.raw`\b((?:running|run|runs|logged\s+in|log\s+in|login|connected|connecting|connect|authenticated|signed\s+in|executing|executed)\s+as(?:\s+user)?)\s+(["']?)(${NAME_VALUE})\2`,
+  String.raw`\b((?:running|run|runs|logged\s+in|log\s+in|login|connected|connecting|connect|authenticated|signed\s+in|executing|executed)\s+as:?(?:\s+user)?)\s+(["']?)(${NAME_VALUE})\2`,
   "gi",
 );
 const FOR_USER_RE = new RegExp(String.raw`\b((?:for|as|by|of)\s+user)\s+(["']?)(${NAME_VALUE})\2`, "gi");
@@ -1064,6 +1092,7 @@ const RULES: readonly Rule[] = [
   [ARN_RE, (m) => keepTrailing(m, "<arn>")],
   [SSH_TARGET_KV_RE, (_m, ...rest) => `${rest[0]}${rest[1]}${rest[2]}<ssh-target>`],
   [AT_RE, replaceAt],
+  [HANDLE_RE, replaceHandle as Replacer],
   [MAC_RE, "<mac>"],
   [MAC_BARE_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<mac>`],
   [UUID_RE, "<id>"],
@@ -1104,6 +1133,7 @@ const RULES: readonly Rule[] = [
   [GCP_PROJECT_PATH_RE, replaceProject as Replacer],
   [BUCKET_RE, replaceBucket as Replacer],
   [HOSTED_PATH_RE, "<url>"],
+  [SECRET_WORD_VALUE_RE, replaceSecretWordValue as Replacer],
   [ACCOUNT_RE, replaceAccount],
   [BASE64_RE, replaceBase64],
   [BLOB_RE, replaceBlob],
