@@ -65,8 +65,9 @@ typecheck: $(DEPS) ## tsc --noEmit over scripts, lib, test, bench, tools, scenar
 
 # Failures in full and a summary, not a line per passing test; the last line is the plain
 # "N passed, N failed" that CI reads. pipefail keeps bun's exit status through the filter.
+# TESTS=<files>: only those test files.
 unit: $(DEPS) ## bun test (real processes, loopback HTTP, pseudo-terminals): failures and a summary
-	@set -o pipefail; "$(BUN)" test --timeout 60000 --only-failures 2>&1 | awk '{ print } \
+	@set -o pipefail; "$(BUN)" test --timeout 60000 --only-failures $(TESTS) 2>&1 | awk '{ print } \
 	  /^ *[0-9]+ pass$$/ { pass = $$1 } /^ *[0-9]+ fail$$/ { fail = $$1 } \
 	  END { if (pass != "" || fail != "") printf "%d passed, %d failed\n", pass, fail }'
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -210,5 +210,34 @@ describe("ranges, unreadable and unknown scenarios", () => {
     }
     expect(message).toStartWith('unknown scenario "nope"');
     expect(message).not.toContain("--scenarios-dir DIR");
+  });
+});
+
+describe("make unit: failures in full and a summary, not a line per passing test", () => {
+  test("a failing test is shown with its details, passes are not listed, exit status kept, last line N passed, N failed", async () => {
+    const dirs = scope.dirs();
+    mkdirSync(dirs.root, { recursive: true });
+    const file = join(dirs.root, "fixture.test.ts");
+    const passing = Array.from({ length: 5 }, (_, i) => `test("fine ${i}", () => expect(${i}).toBe(${i}));`);
+    writeFileSync(
+      file,
+      `import { expect, test } from "bun:test";\n${passing.join("\n")}\ntest("broken", () => expect("got").toBe("wanted"));\n`,
+    );
+    const proc = Bun.spawn(["make", "-s", "-C", REPO, "unit", `TESTS=${file}`], {
+      env: baseEnv(dirs, { MAKEFLAGS: undefined, MAKELEVEL: undefined }),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    const out = stdout + stderr;
+    expect(code).not.toBe(0);
+    expect(out).toContain("(fail) broken");
+    expect(out).toContain('Expected: "wanted"');
+    expect(out).not.toContain("(pass)");
+    expect(stdout.trim().split("\n").at(-1)).toBe("5 passed, 1 failed");
   });
 });
