@@ -6,6 +6,7 @@
 import { parseCli, UsageError } from "../cli/args.ts";
 import { type Logger, printErr, printOut } from "../cli/log.ts";
 import { bundledScenariosDir, listScenarios } from "../runs/scenario.ts";
+import type { Env } from "../util/env.ts";
 import { cleanArtifacts } from "./clean.ts";
 import { artifactsDir } from "./records.ts";
 import { collectManifests, statusReport } from "./status.ts";
@@ -21,7 +22,7 @@ export const isArtifactCommand = (argv: readonly string[]): boolean =>
   (ARTIFACT_COMMANDS as readonly string[]).includes(argv[0] ?? "");
 
 /** How the artifacts directory is named in messages: by its variable, not its path. */
-function where(env: Record<string, string | undefined>): string {
+function where(env: Env): string {
   return env.TEST_ARTIFACTS_DIR?.trim() ? "$TEST_ARTIFACTS_DIR/infra-runs" : "test-artifacts/infra-runs";
 }
 
@@ -29,7 +30,7 @@ function where(env: Record<string, string | undefined>): string {
 export function runArtifactCommand(
   argv: string[],
   _log: Logger,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
   bundledDir: string = bundledScenariosDir(),
 ): number {
   const [command, ...rest] = argv;

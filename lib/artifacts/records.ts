@@ -193,11 +193,7 @@ export function prepareArtifactsDir(env: Env = process.env): string {
   return dir;
 }
 
-export function telemetryBlock(
-  settings: Settings,
-  enabled: boolean,
-  env: Record<string, string | undefined>,
-): TelemetryBlock {
+export function telemetryBlock(settings: Settings, enabled: boolean, env: Env): TelemetryBlock {
   return {
     share_metrics_enabled: enabled,
     anonymous_by_default: true,

@@ -5,6 +5,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Summary } from "../artifacts/records.ts";
 import { junitXml, markdownTable } from "../artifacts/reports.ts";
+import type { Env } from "../util/env.ts";
 import { writeAtomic } from "../util/fs.ts";
 import type { Logger } from "./log.ts";
 
@@ -12,7 +13,7 @@ export function publishReports(
   summary: Summary,
   junit: string | undefined,
   log: Logger,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
 ): void {
   if (junit) {
     const file = resolve(junit);
