@@ -514,7 +514,7 @@ function replaceSecretWordValue(match: string, word: string, value: string): str
 }
 
 /** A standalone @handle (GitHub, Slack): a person, unless it is a group mention or a ref. */
-const HANDLE_RE = /(?<![\w@/.<-])@([A-Za-z0-9][A-Za-z0-9-]{1,38})(?![\w/@.-])/g;
+const HANDLE_RE = /(?<![\w@/.<-])@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,38}[A-Za-z0-9])?)(?![\w/@-]|\.\w)/g;
 const NOT_HANDLES: ReadonlySet<string> = new Set([
   "here",
   "channel",
@@ -526,7 +526,7 @@ const NOT_HANDLES: ReadonlySet<string> = new Set([
   "types",
 ]);
 function replaceHandle(match: string, name: string): string {
-  return NOT_HANDLES.has(name.toLowerCase()) ? match : "<user>";
+  return NOT_HANDLES.has(name.toLowerCase()) || VERSION_LIKE_RE.test(name) ? match : "<user>";
 }
 
 function replaceSecretKv(_m: string, key: string, sep: string, value: string): string {
@@ -737,7 +737,7 @@ const ON_HOST_RE = new RegExp(
  * before a verb of state. Common nouns that follow these words ("node count is 3") stay.
  */
 const SUBJECT_RE = new RegExp(
-  String.raw`\b(user|host|node|server|machine|instance|vm)\s+(["']?)(${NAME_VALUE})\2(?=\s+(?:is|was|isn't|wasn't|not|does|doesn't|did|didn't|has|had|hasn't|cannot|can't|could|lacks|missing|denied|unreachable|unknown|already|refused|failed|timed|offline|down|stopped|rebooted|crashed|unhealthy|notready))`,
+  String.raw`\b(user|host|node|server|machine|instance|vm)\s+(["']?)(${NAME_VALUE})\2(?=\s+(?:is|was|isn't|wasn't|not|does|doesn't|did|didn't|has|had|hasn't|cannot|can't|could|lacks|missing|denied|unreachable|unknown|already|refused|failed|timed|offline|down|stopped|rebooted|crashed|unhealthy|notready|became|becomes|went|entered|reports|reported|evicted))`,
   "gi",
 );
 const SUBJECT_NOUNS: ReadonlySet<string> = new Set(
@@ -1048,6 +1048,29 @@ function replaceNumberedName(match: string, ...rest: unknown[]): string {
   return keepTrailing(match, "<host>");
 }
 
+/**
+ * A composite machine or resource name inside a sentence: three or more "-"-joined parts, one of
+ * which mixes letters and digits without being a known term (aks-nodepool1-12345678-vmss000002,
+ * cx21-k3s-ole, k8s-w-3a). Known terms (k3s, arm64, x86_64, ipv6, v1, 5m, 2Gi …), plain numbers
+ * and Kubernetes pod suffixes (coredns-5d78c9869d-abcde) do not count.
+ */
+const COMPOSITE_NAME_RE = /(?<![\w.@/<$%=:-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-]|\.\w)/g;
+const KNOWN_ALNUM_RE =
+  /^(?:k3s|k8s|k3d|rke2|arm64|amd64|aarch64|armv7|armhf|i386|x86|ipv4|ipv6|gp2|gp3|io1|io2|s3|ec2|utf8|sha1|sha256|sha512|md5|base64|ed25519|x509|h2|h3|http2|http3|tls12|tls13|e2e|p2p|2fa|oci|v\d+[a-z]?\d*|\d+(?:[a-z]{1,3})?|[a-z]\d)$/i;
+const POD_SUFFIX_RE = /-[a-z0-9]{8,10}-[a-z0-9]{5}$/;
+function replaceCompositeName(match: string, ...rest: unknown[]): string {
+  const { input } = callbackTail(rest);
+  // a bare name, a pod, a date (2024-05-01T12…) or anything else starting with a number
+  if (input.trim() === match || POD_SUFFIX_RE.test(match) || /^\d+-/.test(match)) return match;
+  const odd = match
+    .split("-")
+    .some((part) => /\d/.test(part) && /[A-Za-z]/.test(part) && !KNOWN_ALNUM_RE.test(part));
+  return odd ? "<host>" : match;
+}
+
+/** A Wi-Fi network name: SSID 'x'. */
+const SSID_RE = /\b(ssid|bssid name|wi-?fi network)(\s*[:=]?\s*)(["']?)([^"'\s,;]+)\3/gi;
+
 // -- cloud things: GCP projects, buckets -----------------------------------------------------------
 
 const GCP_PROJECT_KV_RE =
@@ -1128,6 +1151,8 @@ const RULES: readonly Rule[] = [
   [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
   [HOST_PORT_RE, replaceHostPort as Replacer],
   [NUMBERED_NAME_RE, replaceNumberedName],
+  [COMPOSITE_NAME_RE, replaceCompositeName],
+  [SSID_RE, (_m, ...rest) => `${rest[0]}${rest[1]}${rest[2]}<id>${rest[2]}`],
   [REACH_PAREN_RE, replaceReachParen as Replacer],
   [GCP_PROJECT_KV_RE, replaceProject as Replacer],
   [GCP_PROJECT_PATH_RE, replaceProject as Replacer],
