@@ -257,6 +257,10 @@ describe("the canary token", () => {
       expect(code).toBe(0);
     }
     await waitFor(() => receiver.requests.length >= 4, 15_000, "the four events to be delivered");
+    await waitFor(() => {
+      const pid = lockPid(dirs.outbox);
+      return pid === null || !running(pid);
+    }, 15_000);
     const sent = receiver.requests.map((r) => `${JSON.stringify(r.headers)}\n${r.body}`).join("\n");
     const queued = filesUnder(dirs.outbox)
       .map((f) => readFileSync(f, "utf8"))

@@ -879,6 +879,7 @@ function replaceAccount(match: string, ...rest: unknown[]): string {
 }
 
 function replaceBlob(match: string): string {
+  if (/^[a-z][a-z0-9-]*-[a-z0-9]{8,10}-[a-z0-9]{5}$/.test(match)) return match; // a pod name
   return isHighEntropy(match) ? "<secret>" : match;
 }
 
@@ -1054,9 +1055,9 @@ function replaceNumberedName(match: string, ...rest: unknown[]): string {
  * cx21-k3s-ole, k8s-w-3a). Known terms (k3s, arm64, x86_64, ipv6, v1, 5m, 2Gi …), plain numbers
  * and Kubernetes pod suffixes (coredns-5d78c9869d-abcde) do not count.
  */
-const COMPOSITE_NAME_RE = /(?<![\w.@/<$%=:-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-]|\.\w)/g;
+const COMPOSITE_NAME_RE = /(?<![\w.@/<$%=:-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w/@-]|\.\w)/g;
 const KNOWN_ALNUM_RE =
-  /^(?:k3s|k8s|k3d|rke2|arm64|amd64|aarch64|armv7|armhf|i386|x86|ipv4|ipv6|gp2|gp3|io1|io2|s3|ec2|utf8|sha1|sha256|sha512|md5|base64|ed25519|x509|h2|h3|http2|http3|tls12|tls13|e2e|p2p|2fa|oci|v\d+[a-z]?\d*|\d+(?:[a-z]{1,3})?|[a-z]\d)$/i;
+  /^(?:k3s|pk3s|k8s|k3d|rke2|arm64|amd64|aarch64|armv7|armhf|i386|x86|ipv4|ipv6|gp2|gp3|io1|io2|s3|ec2|utf8|sha1|sha256|sha512|md5|base64|ed25519|x509|h2|h3|http2|http3|tls12|tls13|e2e|p2p|2fa|oci|v\d+[a-z]?\d*|\d+(?:[a-z]{1,3})?|[a-z]\d)$/i;
 const POD_SUFFIX_RE = /-[a-z0-9]{8,10}-[a-z0-9]{5}$/;
 function replaceCompositeName(match: string, ...rest: unknown[]): string {
   const { input } = callbackTail(rest);
