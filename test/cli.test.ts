@@ -13,7 +13,7 @@ import {
 } from "../lib/cli/args.ts";
 import { resolveScenario, type ScenarioError } from "../lib/runs/scenario.ts";
 import { errorCode, isCode } from "../lib/util/fs.ts";
-import { baseEnv, REPO, run } from "./support/run.ts";
+import { baseEnv, finish, REPO, run } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
 
 const OPTIONS = {
@@ -225,14 +225,11 @@ describe("make unit: failures in full and a summary, not a line per passing test
     );
     const proc = Bun.spawn(["make", "-s", "-C", REPO, "unit", `TESTS=${file}`], {
       env: baseEnv(dirs, { MAKEFLAGS: undefined, MAKELEVEL: undefined }),
+      stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
+    const { stdout, stderr, code } = await finish(proc);
     const out = stdout + stderr;
     expect(code).not.toBe(0);
     expect(out).toContain("(fail) broken");

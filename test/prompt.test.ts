@@ -30,7 +30,7 @@ import {
 import { DISCLOSURE_VERSION, WHAT_IS_SENT } from "../lib/telemetry/disclosure.ts";
 import { answer, exitWithoutAnswering, killPtys, plain, promptCount, pty, shq } from "./support/pty.ts";
 import type { Receiver } from "./support/receiver.ts";
-import { filesUnder, REPO, running, stopBackgroundFlusher, waitFor } from "./support/run.ts";
+import { filesUnder, finish, REPO, running, stopBackgroundFlusher, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
 
 const BUN = process.execPath;
@@ -415,12 +415,7 @@ async function telemetry(t: Tree, receiver: Receiver, ...args: string[]) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
+  return finish(proc);
 }
 
 function writeDecision(t: Tree, record: unknown): void {

@@ -14,7 +14,7 @@ import { Outbox } from "../lib/telemetry/outbox.ts";
 import { type Status, StatusSchema } from "../lib/telemetry/status.ts";
 import { makeEvent } from "./support/events.ts";
 import { exitWithoutAnswering, killPtys, plain, pty } from "./support/pty.ts";
-import { baseEnv, type Env, REPO, run, type TestDirs } from "./support/run.ts";
+import { baseEnv, type Env, finish, REPO, run, type TestDirs } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
 
 const scope = useScope();
@@ -277,9 +277,13 @@ describe("telemetry enable|disable|reset from every binary and from make", () =>
     const dirs = scope.dirs();
     const env = envFor(dirs);
     const make = async (...args: string[]) => {
-      const proc = Bun.spawn(["make", "-s", "-C", REPO, ...args], { env, stdout: "pipe", stderr: "pipe" });
-      const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-      return { stdout, code };
+      const proc = Bun.spawn(["make", "-s", "-C", REPO, ...args], {
+        env,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      return finish(proc);
     };
     expect((await make("telemetry-enable")).code).toBe(0);
     const status = await make("telemetry-status", "JSON=1");
