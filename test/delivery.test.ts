@@ -13,7 +13,7 @@ import {
   retryDelay,
 } from "../lib/telemetry/delivery.ts";
 import { outboxReport } from "../lib/telemetry/delivery-state.ts";
-import { type DeliveryConfig, tokenAllowed } from "../lib/telemetry/request.ts";
+import { type DeliveryConfig, plainHttpProxied, tokenAllowed } from "../lib/telemetry/request.ts";
 import { makeEvent, queuedText, queueEvents } from "./support/events.ts";
 import { connectionsSoFar } from "./support/hostile.ts";
 import { refusedPort } from "./support/receiver.ts";
@@ -73,6 +73,24 @@ describe("tokenAllowed", () => {
       expect(tokenAllowed(endpoint, "")).toBe(true);
     },
   );
+});
+
+describe("plainHttpProxied: would fetch send a plain-http request through a proxy?", () => {
+  test.each([
+    ["http://127.0.0.1:9/t", {}, false],
+    ["http://127.0.0.1:9/t", { HTTP_PROXY: "http://proxy.example.com:3128" }, true],
+    ["http://localhost:9/t", { http_proxy: "http://proxy.example.com:3128" }, true],
+    ["http://[::1]:9/t", { ALL_PROXY: "http://proxy.example.com:3128" }, true],
+    ["http://127.0.0.1:9/t", { all_proxy: "http://proxy.example.com:3128" }, true],
+    ["http://127.0.0.1:9/t", { HTTP_PROXY: "http://p:3128", NO_PROXY: "localhost, 127.0.0.1" }, false],
+    ["http://127.0.0.1:9/t", { HTTP_PROXY: "http://p:3128", no_proxy: "*" }, false],
+    ["http://[::1]:9/t", { HTTP_PROXY: "http://p:3128", NO_PROXY: "::1" }, false],
+    ["http://localhost:9/t", { HTTP_PROXY: "http://p:3128", NO_PROXY: "127.0.0.1" }, true],
+    ["https://telemetry.example.com/t", { HTTP_PROXY: "http://p:3128" }, false],
+    ["https://telemetry.example.com/t", { HTTPS_PROXY: "http://p:3128" }, false],
+  ] as const)("%s with %j: %p", (endpoint, env, proxied) => {
+    expect(plainHttpProxied(endpoint, env)).toBe(proxied);
+  });
 });
 
 describe("parseRetryAfter", () => {
@@ -279,6 +297,30 @@ describe("deliver() against a loopback receiver", () => {
       attempts: 0,
     });
     expect(await connectionsSoFar(silent)).toBe(1);
+  });
+});
+
+describe("a proxy for plain http", () => {
+  test("a token for a loopback http endpoint never goes to an HTTP_PROXY in clear text", async () => {
+    // Bun's fetch sends a plain-http request to HTTP_PROXY (or ALL_PROXY) with every header:
+    // a proxy on another machine would read the token. This receiver stands in for that proxy.
+    const dirs = scope.dirs();
+    const proxy = scope.receiver({ statuses: [202] });
+    const [event] = await queueEvents(dirs.outbox, 1);
+    const env = baseEnv(dirs, {
+      TELEMETRY_ENDPOINT: `http://127.0.0.1:${refusedPort()}/telemetry`,
+      TELEMETRY_BEARER_TOKEN: TOKEN,
+      HTTP_PROXY: proxy.url,
+    });
+    const result = await run("flush", [], env);
+    expect(proxy.requests).toHaveLength(0);
+    expect(result.stderr).toContain("refusing to send the bearer token over plain http through a proxy");
+    expect(`${result.stdout}${result.stderr}`).not.toContain(TOKEN);
+    expect(dirs.list("pending")).toEqual([`${event?.event_id}.json`]);
+    // Listed in NO_PROXY, the endpoint is dialled directly (here: refused), the proxy never sees it.
+    const direct = await run("flush", [], { ...env, NO_PROXY: "127.0.0.1" });
+    expect(direct.stderr).toContain("connection refused");
+    expect(proxy.requests).toHaveLength(0);
   });
 });
 

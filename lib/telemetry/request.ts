@@ -2,6 +2,7 @@
 // sent at all: an endpoint is needed, the bearer token never travels in clear text to another
 // machine, and a token a header cannot carry is not sent at all. Pure rules, shared by the
 // emitter (previews, warnings), settings.ts (the warning at start) and delivery.ts.
+import type { Env } from "../util/env.ts";
 import type { Settings } from "./settings.ts";
 
 export type DeliveryConfig = Pick<
@@ -17,6 +18,8 @@ export type DeliveryConfig = Pick<
 
 export const MARKER_HEADER = "X-Productive-K3S-Telemetry";
 export const TOKEN_REFUSED = "refusing to send the bearer token over plain http to a non-loopback host";
+export const TOKEN_PROXIED =
+  "refusing to send the bearer token over plain http through a proxy (HTTP_PROXY/ALL_PROXY); list the endpoint's host in NO_PROXY or use https";
 export const NO_ENDPOINT = "no endpoint configured";
 export const TOKEN_UNFIT =
   "TELEMETRY_BEARER_TOKEN has characters an HTTP header cannot carry (a line break, a control or non-ASCII character); nothing is sent until it is fixed";
@@ -49,11 +52,36 @@ export function containsToken(text: string, token: string | null): boolean {
 }
 
 /** Why nothing can be sent with this configuration (before any connection), or null. */
-export function deliveryBlocked(config: Pick<DeliveryConfig, "endpoint" | "token">): string | null {
+export function deliveryBlocked(
+  config: Pick<DeliveryConfig, "endpoint" | "token">,
+  env: Env = process.env,
+): string | null {
   if (!config.endpoint) return NO_ENDPOINT;
   if (config.token && !tokenFitsHeader(config.token)) return TOKEN_UNFIT;
   if (!tokenAllowed(config.endpoint, config.token)) return TOKEN_REFUSED;
+  if (config.token && plainHttpProxied(config.endpoint, env)) return TOKEN_PROXIED;
   return null;
+}
+
+/** The variables through which Bun's fetch sends a plain-http request to a proxy. */
+const HTTP_PROXY_VARS = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+
+/**
+ * Would Bun's fetch send a request to this plain-http endpoint through a proxy (in clear text,
+ * to whatever host the proxy is)? Only an exact host or `*` in NO_PROXY counts as a bypass.
+ */
+export function plainHttpProxied(endpoint: string, env: Env): boolean {
+  const url = new URL(endpoint);
+  if (url.protocol !== "http:") return false;
+  if (!HTTP_PROXY_VARS.some((name) => env[name]?.trim())) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const bypass = `${env.NO_PROXY ?? ""},${env.no_proxy ?? ""}`.split(",").map((entry) =>
+    entry
+      .trim()
+      .toLowerCase()
+      .replace(/^\[|\]$/g, ""),
+  );
+  return !bypass.some((entry) => entry === "*" || entry === host);
 }
 
 export function isLoopbackHost(hostname: string): boolean {
