@@ -349,6 +349,53 @@ describe("pk3s-run-matrix --shard and merge, as real processes", () => {
     });
   }, 120_000);
 
+  test("another runner's free text passes the sanitiser again: no address or login reaches the merged files", async () => {
+    await withSandbox(async (sb) => {
+      sb.scenario("leaky", { "scenario-test-static": ['@echo "leaky broke" >&2; exit 1'] });
+      const common = ["--scenarios-dir", sb.scenarios, "--telemetry", "disable"];
+      const shardDir = join(sb.root, "shard");
+      await sb.run("run-matrix", ["static", "leaky", "--shard", "1/1", ...common], {
+        TEST_ARTIFACTS_DIR: shardDir,
+      });
+      const [summaryFile] = summariesIn(shardDir);
+      // A shard written elsewhere (an older version, a hand-edited file): identifiers in its text.
+      const leak = "ssh admin@10.2.3.4 failed: jump-bastion-03:22 refused";
+      const summary = readSummary(summaryFile as string);
+      const entry = summary.scenario_results.leaky as ScenarioEntry;
+      entry.fail_reason = leak;
+      summary.ci.workflow = "deploy by ops@corp-internal.example.com";
+      summary.productive_k3s.version = "v1.31.2+build.ip-10-2-3-4";
+      await Bun.write(summaryFile as string, JSON.stringify(summary));
+      const manifestFile = join(shardDir, entry.manifest as string);
+      const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+      manifest.fail_reason = leak;
+      manifest.installation.environment = "rack 10.2.3.4";
+      await Bun.write(manifestFile, JSON.stringify(manifest));
+
+      const out = join(sb.root, "merged");
+      const junit = join(out, "junit.xml");
+      const merge = await sb.run("run-matrix", [
+        "merge",
+        summaryFile as string,
+        "--out",
+        out,
+        "--junit",
+        junit,
+      ]);
+      expect(merge.code).toBe(1);
+      const written = [
+        readFileSync(summariesIn(out)[0] as string, "utf8"),
+        ...readdirSync(join(out, "infra-runs")).map((f) => readFileSync(join(out, "infra-runs", f), "utf8")),
+        readFileSync(junit, "utf8"),
+        merge.stdout,
+        merge.stderr,
+      ].join("\n");
+      for (const piece of ["10.2.3.4", "10-2-3-4", "admin@", "jump-bastion-03", "ops@", "corp-internal"])
+        expect(written).not.toContain(piece);
+      expect(written).toContain("ssh <ssh-target> failed");
+    });
+  }, 120_000);
+
   test.each([
     [["--shard", "4/3"], '--shard must be I/N with 1 <= I <= N <= 256 (e.g. 2/3), got "4/3"'],
     [["--shard", "5/5"], "--shard 5/5: 5 shards for 4 scenario(s) would leave a shard empty; use at most 4"],

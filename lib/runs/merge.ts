@@ -14,6 +14,7 @@ import {
   SummarySchema,
   writeArtifact,
 } from "../artifacts/records.ts";
+import { sanitize } from "../privacy/sanitize.ts";
 import type { Env } from "../util/env.ts";
 import { readOwnFile } from "../util/fs.ts";
 import { overallResult, type ScenarioResult } from "./classify.ts";
@@ -168,6 +169,61 @@ function parseArtifact<S extends v.GenericSchema>(schema: S, text: string, label
   return parsed.output;
 }
 
+type Texts = { skip_reason?: string | undefined; fail_reason?: string | undefined };
+type Shared = Pick<Summary, "productive_k3s" | "ci">;
+
+/** A record's reasons through the sanitiser (absent ones stay absent). */
+function cleanReasons<T extends Texts>(record: T): T {
+  const out = { ...record };
+  if (out.skip_reason !== undefined) out.skip_reason = sanitize(out.skip_reason);
+  if (out.fail_reason !== undefined) out.fail_reason = sanitize(out.fail_reason);
+  return out;
+}
+
+/** The free text both records carry, through the sanitiser. */
+function cleanShared<T extends Shared>(record: T): T {
+  const { resolved_from_cluster_json, ...pk3s } = record.productive_k3s;
+  return {
+    ...record,
+    productive_k3s: {
+      ...(Object.fromEntries(Object.entries(pk3s).map(([k, text]) => [k, sanitize(text)])) as typeof pk3s),
+      resolved_from_cluster_json,
+    },
+    ci: Object.fromEntries(
+      Object.entries(record.ci).map(([k, text]) => [k, text === undefined ? text : sanitize(text)]),
+    ) as T["ci"],
+  };
+}
+
+/**
+ * Another runner's files are outside input: their free text (reasons, CI and productive-k3s
+ * values, installation) passes the sanitiser again before it reaches the merged artifacts
+ * (names, ids, times and results are held to their patterns by the schemas).
+ */
+export function sanitizeShardSummary(summary: Summary): Summary {
+  return cleanShared({
+    ...summary,
+    scenario_results: Object.fromEntries(
+      Object.entries(summary.scenario_results).map(([name, entry]) => [name, cleanReasons(entry)]),
+    ),
+  });
+}
+
+export function sanitizeShardManifest(manifest: Manifest): Manifest {
+  const { installation } = manifest;
+  return cleanShared(
+    cleanReasons({
+      ...manifest,
+      installation: {
+        ...installation,
+        environment: sanitize(installation.environment),
+        topology: sanitize(installation.topology),
+        bootstrap_modes_used: installation.bootstrap_modes_used.map((mode) => sanitize(mode)),
+      },
+    }),
+  );
+}
+
 export interface ShardFiles extends ShardInput {
   /** Each scenario's manifest, by its relative path (`infra-runs/…`). */
   manifests: Map<string, Manifest>;
@@ -176,7 +232,7 @@ export interface ShardFiles extends ShardInput {
 /** Read each shard's summary and (unless told not to) the manifests it names beside it, all checked. */
 export function readShards(paths: readonly string[], options = { manifests: true }): ShardFiles[] {
   return paths.map((path) => {
-    const summary = parseArtifact(SummarySchema, readBounded(path, path), path);
+    const summary = sanitizeShardSummary(parseArtifact(SummarySchema, readBounded(path, path), path));
     const manifests = new Map<string, Manifest>();
     if (!options.manifests) return { label: path, summary, manifests };
     for (const [name, entry] of Object.entries(summary.scenario_results)) {
@@ -187,7 +243,8 @@ export function readShards(paths: readonly string[], options = { manifests: true
           `the manifest of scenario ${quoted(name)} in ${quoted(path)} is missing: ${quoted(label)}`,
         );
       }
-      manifests.set(entry.manifest, parseArtifact(ManifestSchema, readBounded(label, label), label));
+      const manifest = parseArtifact(ManifestSchema, readBounded(label, label), label);
+      manifests.set(entry.manifest, sanitizeShardManifest(manifest));
     }
     return { label: path, summary, manifests };
   });
