@@ -13,7 +13,6 @@ import { machineIdentifiers } from "../lib/privacy/guard.ts";
 import { addressForms, macForms } from "../lib/privacy/identifier-forms.ts";
 import { sanitize } from "../lib/privacy/sanitize.ts";
 import { startReceiver } from "./support/receiver.ts";
-import { filesUnder } from "./support/run.ts";
 import { withSandbox } from "./support/sandbox.ts";
 
 interface Leak {
@@ -150,9 +149,7 @@ async function runCorpus(
       const artifacts = [sb.allText(), readFileSync(junit, "utf8"), readFileSync(stepSummary, "utf8")].join(
         "\n",
       );
-      const outbox = filesUnder(sb.dirs.outbox)
-        .map((f) => readFileSync(f, "utf8"))
-        .join("\n");
+      const outbox = sb.allText(sb.dirs.outbox);
       const requests = receiver.requests.map((r) => `${JSON.stringify(r.headers)}\n${r.body}`).join("\n");
       const reasons = new Map(manifests.map((m) => [m.scenario, m.skip_reason ?? null]));
       const manifestText = new Map(manifests.map((m) => [m.scenario, JSON.stringify(m)]));

@@ -198,12 +198,22 @@ export class Sandbox {
   /** The text of every file under `dir` (default: the artifacts directory), joined. */
   allText(dir = this.artifacts): string {
     return filesUnder(dir)
-      .map((f) => readFileSync(f, "utf8"))
+      .map((f) => readIfPresent(f))
       .join("\n");
   }
 
   async cleanup(): Promise<void> {
     await this.dirs.cleanup();
+  }
+}
+
+/** A file's text, or "" when it went away after it was listed (a flusher's lock, a claimed event). */
+export function readIfPresent(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return "";
+    throw error;
   }
 }
 
