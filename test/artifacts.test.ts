@@ -574,6 +574,20 @@ describe("statusReport (pure)", () => {
       1,
     ],
     [
+      "what the files say reaches the terminal without escape sequences or control characters",
+      [
+        entry("e.json", m("evil\u001b]0;owned\u0007\u001b[2J", "static", "pass", "2026-11-30T09:00:00Z")),
+        { file: "x\u001b[31m\rplanted.json", read: { ok: false, problem: "not valid JSON" } },
+      ],
+      {},
+      [
+        "[OK] static scenario=evil duration=1s",
+        "[WARN] infra-runs/xplanted.json: not valid JSON",
+        "Summary: 1 pass, 0 skip, 0 fail, 1 unknown",
+      ],
+      1,
+    ],
+    [
       "since: results without a time are left out",
       [
         entry("old.json", m("z", "static", "fail", "2026-11-30T09:00:00Z")),

@@ -6,6 +6,7 @@
 // exit code out); listing and reading the directory is at the edge (collectManifests).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { visibleText } from "../cli/visible.ts";
 import { isLeftover, RUNS_DIR } from "./names.ts";
 import { type ReadOutcome, readStoredManifest, type StoredManifest } from "./reader.ts";
 
@@ -70,7 +71,7 @@ export function statusReport(entries: ManifestEntry[], options: StatusOptions, w
   for (const { file, read } of entries) {
     if (!read.ok) {
       // Whose it is cannot be known: reported only when no scenario filter applies.
-      if (!options.scenario) unreadable.push(`[WARN] ${RUNS_DIR}/${file}: ${read.problem}`);
+      if (!options.scenario) unreadable.push(`[WARN] ${RUNS_DIR}/${visibleText(file)}: ${read.problem}`);
       continue;
     }
     if (options.scenario && read.value.scenario !== options.scenario) continue;
@@ -98,7 +99,8 @@ export function statusReport(entries: ManifestEntry[], options: StatusOptions, w
     if (prefix) counts[COUNTED[prefix]]++;
     else counts.unknown++;
     lines.push(
-      `${prefix ?? "[WARN]"} ${manifest.test_level} scenario=${manifest.scenario} duration=${manifest.duration_seconds}s`,
+      // What a file on disk says is shown as text: no escape sequence reaches the terminal.
+      `${prefix ?? "[WARN]"} ${manifest.test_level} scenario=${visibleText(manifest.scenario)} duration=${manifest.duration_seconds}s`,
     );
   }
   for (const line of unreadable) {
