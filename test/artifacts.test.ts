@@ -9,11 +9,14 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanArtifacts } from "../lib/artifacts/clean.ts";
 import {
@@ -23,7 +26,7 @@ import {
   summaryFileName,
 } from "../lib/artifacts/names.ts";
 import { parseStoredManifest, parseStoredSummary } from "../lib/artifacts/reader.ts";
-import type { Manifest, Summary } from "../lib/artifacts/records.ts";
+import { type Manifest, resolveProductiveK3s, type Summary } from "../lib/artifacts/records.ts";
 import { generatedSchemas } from "../lib/artifacts/schemas.ts";
 import { type ManifestEntry, type StatusOptions, statusReport } from "../lib/artifacts/status.ts";
 import { REPO, TestDirs } from "./support/run.ts";
@@ -511,6 +514,40 @@ describe("clean (pk3s-run-matrix clean, make test-clean)", () => {
       await dirs.cleanup();
     }
   });
+});
+
+describe("resolveProductiveK3s: cluster.json read as a planted file", () => {
+  const block = JSON.stringify({ productive_k3s: { version: "v9.9.9", engine: "docker" } });
+  const withDir = (fn: (dir: string) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), "pk3s-cluster-"));
+    try {
+      fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  test("a small regular file of ours is read", () =>
+    withDir((dir) => {
+      writeFileSync(join(dir, "cluster.json"), block);
+      expect(resolveProductiveK3s(join(dir, "cluster.json"), {})).toMatchObject({
+        version: "v9.9.9",
+        engine: "docker",
+        resolved_from_cluster_json: true,
+      });
+    }));
+  test("a symlink is not followed, a huge file not read: the defaults", () =>
+    withDir((dir) => {
+      writeFileSync(join(dir, "elsewhere.json"), block);
+      symlinkSync(join(dir, "elsewhere.json"), join(dir, "linked.json"));
+      writeFileSync(join(dir, "huge.json"), `${block}${" ".repeat(1024 * 1024)}`);
+      for (const name of ["linked.json", "huge.json"]) {
+        expect(resolveProductiveK3s(join(dir, name), {})).toMatchObject({
+          version: "unspecified",
+          engine: "native",
+          resolved_from_cluster_json: false,
+        });
+      }
+    }));
 });
 
 describe("statusReport (pure)", () => {

@@ -5,7 +5,7 @@
 // allow-listed fields exist. Every field the bash reference writes keeps its name and JSON type
 // (its files are read by existing scripts and dashboards); ours are added beside them. File
 // names are in names.ts, the lenient reader for files either implementation wrote in reader.ts.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { REPOSITORY } from "../cli/version.ts";
@@ -15,7 +15,7 @@ import type { CiInfo } from "../runs/ci.ts";
 import { ID, LEVELS, type TestLevel, UTC_TIMESTAMP } from "../telemetry/event.ts";
 import type { Settings } from "../telemetry/settings.ts";
 import type { Env } from "../util/env.ts";
-import { errorCode, writeAtomic } from "../util/fs.ts";
+import { errorCode, readOwnFile, writeAtomic } from "../util/fs.ts";
 
 export const ARTIFACT_SCHEMA_VERSION = "1";
 const TEXT = v.pipe(v.string(), v.maxLength(400));
@@ -268,14 +268,23 @@ export function resolveProductiveK3s(
 /** File times can be coarse (whole seconds on some file systems): allow that much. */
 const MTIME_SLACK_MS = 2_000;
 
+/** cluster.json is a few hundred bytes: a far bigger file is not one. */
+const CLUSTER_JSON_MAX_BYTES = 64 * 1024;
+
+/**
+ * The productive_k3s block of a scenario's cluster.json — read like any file a scenario could
+ * have planted: a regular file of this user, not through a symlink, bounded (a FIFO there must
+ * not hang the matrix, a link to /dev/zero not exhaust its memory).
+ */
 function readClusterJson(
   path: string,
   notBeforeMs: number,
 ): Partial<Record<keyof typeof PK3S_DEFAULTS, string>> | null {
-  if (!existsSync(path)) return null;
+  const read = readOwnFile(path, CLUSTER_JSON_MAX_BYTES);
+  if (!read.ok) return null;
   try {
     if (statSync(path).mtimeMs < notBeforeMs - MTIME_SLACK_MS) return null;
-    const json = JSON.parse(readFileSync(path, "utf8")) as { productive_k3s?: Record<string, unknown> };
+    const json = JSON.parse(read.text) as { productive_k3s?: Record<string, unknown> };
     const block = json.productive_k3s;
     if (!block || typeof block !== "object") return null;
     const out: Partial<Record<keyof typeof PK3S_DEFAULTS, string>> = {};
