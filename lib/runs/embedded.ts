@@ -19,6 +19,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import type { Env } from "../util/env.ts";
+import { errorCode, isCode } from "../util/fs.ts";
 
 /** The prefix of the embedded scenario files' names (`scenarios/<name>/<file>`). */
 export const EMBEDDED_PREFIX = "scenarios/";
@@ -77,7 +78,7 @@ function exists(path: string): boolean {
     lstatSync(path);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    if (isCode(error, "ENOENT")) return false;
     throw error;
   }
 }
@@ -108,7 +109,7 @@ export function unpackScenarios(files: readonly EmbeddedFile[], root: string, ui
   try {
     mkdirSync(appDir, { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (!isCode(error, "EEXIST")) throw error;
   }
   assertPrivateDir(appDir, uid);
   const final = join(appDir, `scenarios-${contentHash(files)}`);
@@ -120,7 +121,7 @@ export function unpackScenarios(files: readonly EmbeddedFile[], root: string, ui
     } catch (error) {
       rmSync(staging, { recursive: true, force: true });
       // Another process unpacked the same content meanwhile: theirs is as good as ours.
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errorCode(error);
       if (!((code === "EEXIST" || code === "ENOTEMPTY") && exists(final))) throw error;
     }
   }
