@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import * as v from "valibot";
 import type { ScenarioSourceKind } from "../artifacts/records.ts";
 import type { TestLevel } from "../telemetry/event.ts";
+import { isCompiledPath } from "../telemetry/handoff.ts";
 import type { Env } from "../util/env.ts";
 import { errorCode, isCode } from "../util/fs.ts";
 import { unpackedBundledScenarios } from "./embedded.ts";
@@ -414,11 +415,9 @@ export interface Runtime {
   execPath: string;
 }
 
-const COMPILED_PREFIX = "/$bunfs/";
-
-/** Is this a `bun build --compile` binary (modules live in Bun's embedded /$bunfs/)? */
+/** Is this a `bun build --compile` binary (modules live in Bun's embedded file system)? */
 export function isCompiled(runtime: Pick<Runtime, "modulePath" | "main">): boolean {
-  return runtime.modulePath.startsWith(COMPILED_PREFIX) || runtime.main.startsWith(COMPILED_PREFIX);
+  return isCompiledPath(runtime.modulePath) || isCompiledPath(runtime.main);
 }
 
 /**

@@ -6,10 +6,14 @@
 /** The hidden argument that turns any pk3s binary into a background flusher. */
 export const BACKGROUND_FLUSH_ARG = "__pk3s-background-flush";
 
+/** Is `path` inside a `bun build --compile` binary (Bun's embedded /$bunfs/, B:/~BUN/ on Windows)? */
+export function isCompiledPath(path: string): boolean {
+  return path.startsWith("/$bunfs/") || path.startsWith("B:/~BUN/");
+}
+
 /** The current program, as argv, whether compiled (`dist/pk3s-*`) or run by Bun from source. */
 export function selfCommand(): string[] {
-  const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
-  return compiled ? [process.execPath] : [process.execPath, Bun.main];
+  return isCompiledPath(Bun.main) ? [process.execPath] : [process.execPath, Bun.main];
 }
 
 /**
