@@ -5,7 +5,7 @@
 // correlation.ts only for such an id.
 import { guardValue } from "../privacy/guard.ts";
 import { identifiersFor } from "../privacy/names.ts";
-import { fs } from "../util/builtins.ts";
+import { readOwnFile } from "../util/fs.ts";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const HEX_RE = /^[0-9a-f]{16,128}$/i;
@@ -56,22 +56,10 @@ const MACHINE_ID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9
 
 /** A root-owned regular file's short content, read without following a symlink; else null. */
 function readMachineId(): string | null {
-  const node = fs();
   for (const file of MACHINE_ID_FILES) {
-    let fd: number | undefined;
-    try {
-      fd = node.openSync(file, node.constants.O_RDONLY | node.constants.O_NOFOLLOW);
-      const stat = node.fstatSync(fd);
-      if (!stat.isFile() || stat.uid !== 0) continue;
-      const buffer = Buffer.alloc(64);
-      const n = node.readSync(fd, buffer, 0, buffer.length, 0);
-      const text = buffer.subarray(0, n).toString("latin1").trim();
-      if (MACHINE_ID_RE.test(text)) return `machine:${text}`;
-    } catch {
-      // missing or unreadable: try the next one
-    } finally {
-      if (fd !== undefined) node.closeSync(fd);
-    }
+    const read = readOwnFile(file, 64, 0);
+    const text = read.ok ? read.text.trim() : "";
+    if (MACHINE_ID_RE.test(text)) return `machine:${text}`;
   }
   return null;
 }

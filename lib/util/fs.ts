@@ -76,10 +76,11 @@ export type OwnRead = { ok: true; text: string } | { ok: false; problem: string;
 
 /**
  * Read a file that someone else may have planted: opened without following a symbolic link
- * and without blocking (a FIFO), and read only when it is a regular file of this user of at
- * most `maxBytes`. Anything else is a problem, described, and nothing of it is read.
+ * and without blocking (a FIFO), and read only when it is a regular file of this user (or of
+ * `owner`, e.g. 0 for a system file) of at most `maxBytes`. Anything else is a problem,
+ * described, and nothing of it is read.
  */
-export function readOwnFile(path: string, maxBytes: number): OwnRead {
+export function readOwnFile(path: string, maxBytes: number, owner = ownUid()): OwnRead {
   const c = fs().constants;
   let fd: number;
   try {
@@ -93,7 +94,7 @@ export function readOwnFile(path: string, maxBytes: number): OwnRead {
   try {
     const stats = fs().fstatSync(fd);
     if (!stats.isFile()) return { ok: false, problem: "not a regular file" };
-    if (stats.uid !== ownUid()) return { ok: false, problem: `owned by another user (uid ${stats.uid})` };
+    if (stats.uid !== owner) return { ok: false, problem: `owned by another user (uid ${stats.uid})` };
     if (stats.size > maxBytes) return { ok: false, problem: `larger than ${maxBytes} bytes` };
     // One byte more than allowed: a file that grew after fstat is caught as well.
     const buffer = Buffer.alloc(maxBytes + 1);
