@@ -753,12 +753,14 @@ const IDENTIFIER_SHAPED_RE = /[0-9_.-]/;
 function replaceSubject(match: string, ...rest: unknown[]): string {
   const [word, quote, value] = rest as [string, string, string];
   const lower = value.toLowerCase();
-  if (!nameOk(value) || SUBJECT_NOUNS.has(lower) || WORD_ENDING_RE.test(lower)) return match;
+  // an English ending counts only for a plain word: kube-admin-zed is a name, "approved" is not
+  const shaped = IDENTIFIER_SHAPED_RE.test(value);
+  if (!nameOk(value) || SUBJECT_NOUNS.has(lower) || (!shaped && WORD_ENDING_RE.test(lower))) return match;
   const isUser = word.toLowerCase() === "user";
   // "server certificate has expired", "node ready failed": a plain word after a machine noun is
   // English; only a quoted or identifier-shaped one names a machine (this machine's own names
   // are the guard's).
-  if (!isUser && quote === "" && !IDENTIFIER_SHAPED_RE.test(value)) return match;
+  if (!isUser && quote === "" && !shaped) return match;
   return `${word} ${quote}${isUser ? "<user>" : "<host>"}${quote}`;
 }
 
@@ -990,7 +992,7 @@ function replaceHostPort(match: string, name: string, port: string): string {
 
 /** "could not reach X (jump-03)": an identifier-shaped name in parentheses after reach/connect. */
 const REACH_PAREN_RE =
-  /\b((?:reach|reaching|reachable|unreachable|connect(?:ing)?\s+to|contact(?:ing)?)\b[^()]{0,60}?)\(([A-Za-z0-9_][\w.-]*)\)/gi;
+  /\b((?:reach|reaching|reachable|unreachable|connect(?:ing)?\s+to|contact(?:ing)?|closed\s+by|remote\s+host)\b[^()]{0,60}?)\(([A-Za-z0-9_][\w.-]*)\)/gi;
 function replaceReachParen(match: string, lead: string, value: string): string {
   return IDENTIFIER_SHAPED_RE.test(value) &&
     !VERSION_LIKE_RE.test(value) &&
@@ -1068,6 +1070,69 @@ function replaceCompositeName(match: string, ...rest: unknown[]): string {
     .some((part) => /\d/.test(part) && /[A-Za-z]/.test(part) && !KNOWN_ALNUM_RE.test(part));
   return odd ? "<host>" : match;
 }
+
+/**
+ * Where only a machine can stand, for identifier-shaped names (a digit, "-", "_" or "."):
+ * ssh's "Connection to X closed", "connect to host X port 22", "hostname X", Ansible's
+ * "fatal: [X]: UNREACHABLE!" / "ok: [X]", "on X:" before a journald-style message.
+ */
+const MACHINE_SLOT_RE = new RegExp(
+  String.raw`\b((?:connection\s+to|connect\s+to\s+host|host\s*name)\s+)(["']?)(${HOST_VALUE})\2(?=\s+(?:closed|port|failed|refused|timed|is|not)\b|[:.,;]?\s*$|:\s)|\b((?:fatal|failed|ok|changed|skipping|unreachable):\s+\[)(${HOST_VALUE})(?=\])|\b(on\s+)()(${HOST_VALUE})(?=:\s)`,
+  "gi",
+);
+function replaceMachineSlot(match: string, ...rest: unknown[]): string {
+  const [leadA, quote, valueA, leadB, valueB, leadC, , valueC] = rest as (string | undefined)[];
+  const lead = leadA ?? leadB ?? leadC ?? "";
+  const value = valueA ?? valueB ?? valueC ?? "";
+  const lower = value.toLowerCase();
+  if (!IDENTIFIER_SHAPED_RE.test(value) || VERSION_LIKE_RE.test(value)) return match;
+  if (!nameOk(value) || isPublicName(lower) || GENERIC_HOSTS.has(lower) || lower.startsWith("localhost"))
+    return match;
+  return `${lead}${quote ?? ""}<host>${quote ?? ""}`;
+}
+
+/** "User "x" cannot …" is handled above; "(Unauthorized) as x", "sudo: x is not in the sudoers file". */
+const AUTH_AS_RE = new RegExp(
+  String.raw`\b((?:unauthori[sz]ed|forbidden|authenticat\w*|impersonat\w*|logged\s+in)\)?[^.;]{0,60}?\bas)\s+(["']?)(${NAME_VALUE})\2`,
+  "gi",
+);
+function replaceAuthAs(
+  match: string,
+  lead: string,
+  quote: string,
+  value: string,
+  ...rest: unknown[]
+): string {
+  const { offset, input } = callbackTail(rest);
+  if (input[offset + match.length] === ":") return match; // system:serviceaccount:…, a Kubernetes name
+  // "forbidden as documented": a plain English word is no name (a dashed or numbered one is)
+  if (!nameOk(value) || (!IDENTIFIER_SHAPED_RE.test(value) && WORD_ENDING_RE.test(value))) return match;
+  return `${lead} ${quote}<user>${quote}`;
+}
+const SUDOERS_RE = new RegExp(
+  String.raw`(?<![\w.$-])(${NAME_VALUE})(\s+is\s+not\s+(?:in\s+the\s+sudoers|allowed\s+to\s+(?:run\s+sudo|execute)))`,
+  "gi",
+);
+
+/** Azure resource groups (rg-… by the naming convention, or named after "resource group"). */
+const RESOURCE_GROUP_RE = new RegExp(
+  String.raw`(?<![\w./-])rg-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![\w-])|\b((?:resource[ _-]?group|--resource-group|az\s+group\s+\w+\s+(?:-n|--name|-g))\s+)(["']?)(${NAME_VALUE})\3`,
+  "gi",
+);
+function replaceResourceGroup(match: string, ...rest: unknown[]): string {
+  const [lead, quote, value] = rest as (string | undefined)[];
+  // a text that is only the name is a name (as for numbered machine names below)
+  if (lead === undefined) return callbackTail(rest).input.trim() === match ? match : "<id>";
+  if (!value || !IDENTIFIER_SHAPED_RE.test(value) || !nameOk(value)) return match;
+  return `${lead}${quote ?? ""}<id>${quote ?? ""}`;
+}
+
+/**
+ * A bare numeric cloud id where a cloud thing is named: DigitalOcean droplets, Hetzner servers,
+ * volumes, images, firewalls, ssh keys… ("droplet 387465123", "droplet delete 412398765").
+ */
+const NUMERIC_CLOUD_ID_RE =
+  /\b((?:droplet|server|instance|volume|snapshot|image|firewall|load[ _-]?balancer|floating[ _-]?ip|primary[ _-]?ip|ssh[ _-]?key|network|vm|machine|project|subscription|tenant|account|database|cluster|vpc)s?(?:\s+(?:id|ID|delete|get|describe|show|update|rebuild|reboot|poweroff|poweron|shutdown|power-off|power-on|resize|attach|detach)){0,2}\s*[:=#]?\s*["']?)(\d{6,11})(?![\d.])/gi;
 
 /** A Wi-Fi network name: SSID 'x'. */
 const SSID_RE = /\b(ssid|bssid name|wi-?fi network)(\s*[:=]?\s*)(["']?)([^"'\s,;]+)\3/gi;
@@ -1151,6 +1216,11 @@ const RULES: readonly Rule[] = [
   [DASHED_IPV4_RE, replaceDashedIPv4],
   [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
   [HOST_PORT_RE, replaceHostPort as Replacer],
+  [MACHINE_SLOT_RE, replaceMachineSlot],
+  [AUTH_AS_RE, replaceAuthAs as Replacer],
+  [SUDOERS_RE, (m, ...rest) => (nameOk(rest[0] as string) ? `<user>${rest[1]}` : m)],
+  [RESOURCE_GROUP_RE, replaceResourceGroup],
+  [NUMERIC_CLOUD_ID_RE, (_m, ...rest) => `${rest[0]}<id>`],
   [NUMBERED_NAME_RE, replaceNumberedName],
   [COMPOSITE_NAME_RE, replaceCompositeName],
   [SSID_RE, (_m, ...rest) => `${rest[0]}${rest[1]}${rest[2]}<id>${rest[2]}`],
