@@ -32,7 +32,7 @@ import {
   watchInterrupts,
 } from "../lib/runs/runner.ts";
 import {
-  bundledScenariosDir,
+  bundledDirFor,
   resolveScenario,
   ScenarioError,
   scenarioSource,
@@ -90,7 +90,7 @@ const OPTIONS = {
 
 /** Resolve each name; an unknown or broken scenario becomes a recorded failure, not an abort. */
 function specsFor(level: TestLevel, names: string[], scenariosDir: string | undefined): ScenarioSpec[] {
-  const bundledDir = bundledScenariosDir();
+  const bundledDir = bundledDirFor({ scenariosDir, env: process.env });
   return names.map((name) => {
     const target = scenarioTarget(level);
     try {

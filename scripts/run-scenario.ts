@@ -17,7 +17,8 @@ import {
   watchInterrupts,
 } from "../lib/runs/runner.ts";
 import {
-  bundledScenariosDir,
+  bundledDirFor,
+  bundledDirIfUsable,
   readScenarioDefinition,
   resolveScenario,
   ScenarioError,
@@ -56,8 +57,8 @@ function scenarioSpec(
   options: { dir?: string; target?: string; scenariosDir?: string; makeArgs: string[] },
 ): ScenarioSpec {
   const target = options.target ?? scenarioTarget(level);
-  const bundledDir = bundledScenariosDir();
   if (options.dir) {
+    const bundledDir = bundledDirIfUsable();
     return {
       name,
       level,
@@ -68,11 +69,8 @@ function scenarioSpec(
       makeArgs: options.makeArgs,
     };
   }
-  const resolved = resolveScenario(name, {
-    scenariosDir: options.scenariosDir,
-    env: process.env,
-    bundledDir,
-  });
+  const search = { scenariosDir: options.scenariosDir, env: process.env };
+  const resolved = resolveScenario(name, { ...search, bundledDir: bundledDirFor(search) });
   return {
     name,
     level,

@@ -271,4 +271,41 @@ describe("the four binaries copied alone, PATH with only make and coreutils", ()
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stdout).not.toContain("[PASS]");
   });
+
+  test("an unusable cache stops nothing that does not need the bundled scenarios", async () => {
+    const box = sandbox();
+    const cacheHome = join(box.dir, "cache");
+    mkdirSync(join(cacheHome, "pk3s-infra-telemetry"), { recursive: true });
+    chmodSync(join(cacheHome, "pk3s-infra-telemetry"), 0o777);
+    // The operator's own scenario directory (as --scenarios-dir, and as a Makefile would call it).
+    const own = join(box.dir, "own");
+    mkdirSync(join(own, "mine"), { recursive: true });
+    writeFileSync(join(own, "mine", "Makefile"), "scenario-test-static:\n\t@echo mine ran; exit 0\n");
+    const env = box.env({
+      PATH: makeOnlyPath(box.dir),
+      XDG_CACHE_HOME: cacheHome,
+      TEST_ARTIFACTS_DIR: join(box.dir, "artifacts"),
+      TELEMETRY_ENABLED: "false",
+    });
+    const matrix = await exec(
+      [join(DIST, "pk3s-run-matrix"), "static", "mine", "--scenarios-dir", own],
+      env,
+      box.dir,
+      60_000,
+    );
+    expect(matrix.stdout).toContain("[PASS] mine scenario-test-static");
+    expect(matrix.code).toBe(0);
+    const direct = await exec(
+      [join(DIST, "pk3s-run-scenario"), "static", "mine", join(own, "mine"), "scenario-test-static"],
+      env,
+      box.dir,
+      60_000,
+    );
+    expect(direct.stdout).toContain("[PASS] mine scenario-test-static");
+    expect(direct.code).toBe(0);
+    const status = await exec([join(DIST, "pk3s-run-matrix"), "status"], env, box.dir);
+    expect(status.stdout).toContain("[OK] static scenario=mine");
+    expect(status.stderr).not.toContain("cache");
+    expect(status.code).toBe(0);
+  }, 120_000);
 });

@@ -31,7 +31,7 @@ export function runArtifactCommand(
   argv: string[],
   _log: Logger,
   env: Env = process.env,
-  bundledDir: string = bundledScenariosDir(),
+  bundled: () => string = bundledScenariosDir,
 ): number {
   const [command, ...rest] = argv;
   const dir = artifactsDir(env);
@@ -58,6 +58,8 @@ export function runArtifactCommand(
   const { positionals } = parseCli(rest, {});
   if (positionals.length > 1) throw new UsageError(`unexpected argument: ${JSON.stringify(positionals[1])}`);
   const scenario = positionals[0]?.trim() || scenarioFilter;
+  // Only clean touches the bundled scenarios (their generated/): status never unpacks them.
+  const bundledDir = bundled();
   const result = cleanArtifacts(dir, {
     scenario,
     bundledDir,

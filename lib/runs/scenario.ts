@@ -12,7 +12,7 @@ import type { TestLevel } from "../telemetry/event.ts";
 import { isCompiledPath } from "../telemetry/handoff.ts";
 import type { Env } from "../util/env.ts";
 import { errorCode, isCode } from "../util/fs.ts";
-import { unpackedBundledScenarios } from "./embedded.ts";
+import { CacheError, unpackedBundledScenarios } from "./embedded.ts";
 
 export const SCENARIO_DEFINITION_FILE = "scenario.json";
 export const SCENARIO_SCHEMA_VERSION = "1";
@@ -434,4 +434,26 @@ export function bundledScenariosDir(
 ): string {
   if (isCompiled(runtime)) return unpackedBundledScenarios();
   return resolve(runtime.moduleDir, "..", "..", "scenarios");
+}
+
+/**
+ * The bundled scenarios' directory for a run whose source is `options` — unpacked (a compiled
+ * binary's cache) only when they are the source: "" otherwise, so an unusable cache never stops
+ * a run over the operator's own scenarios.
+ */
+export function bundledDirFor(
+  options: Omit<ScenarioSearchOptions, "bundledDir">,
+  bundled: () => string = bundledScenariosDir,
+): string {
+  return scenarioSource({ ...options, bundledDir: "" }).kind === "bundled" ? bundled() : "";
+}
+
+/** bundledScenariosDir(), or "" when a compiled binary cannot unpack them (to classify a --dir). */
+export function bundledDirIfUsable(bundled: () => string = bundledScenariosDir): string {
+  try {
+    return bundled();
+  } catch (error) {
+    if (error instanceof CacheError) return "";
+    throw error;
+  }
 }
