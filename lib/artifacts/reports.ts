@@ -3,13 +3,13 @@
 // Everything rendered comes from the already-sanitised summary.
 import type { Summary } from "./records.ts";
 
+/** &, < and > as entities: what both XML and the step summary's inline HTML need. */
+function escapeMarkup(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
 function xml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&apos;");
+  return escapeMarkup(text).replaceAll('"', "&quot;").replaceAll("'", "&apos;");
 }
 
 export function junitXml(summary: Summary): string {
@@ -39,12 +39,7 @@ export function junitXml(summary: Summary): string {
 
 /** A table cell: GitHub renders inline HTML, so the "<host>"-style placeholders are escaped. */
 function cell(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll("|", "\\|")
-    .replaceAll("\n", " ");
+  return escapeMarkup(text).replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
 export function markdownTable(summary: Summary): string {
