@@ -1132,7 +1132,28 @@ function replaceResourceGroup(match: string, ...rest: unknown[]): string {
  * volumes, images, firewalls, ssh keys… ("droplet 387465123", "droplet delete 412398765").
  */
 const NUMERIC_CLOUD_ID_RE =
-  /\b((?:droplet|server|instance|volume|snapshot|image|firewall|load[ _-]?balancer|floating[ _-]?ip|primary[ _-]?ip|ssh[ _-]?key|network|vm|machine|project|subscription|tenant|account|database|cluster|vpc)s?(?:\s+(?:id|ID|delete|get|describe|show|update|rebuild|reboot|poweroff|poweron|shutdown|power-off|power-on|resize|attach|detach)){0,2}\s*[:=#]?\s*["']?)(\d{6,11})(?![\d.])/gi;
+  /\b((?:droplet|server|instance|volume|snapshot|image|firewall|load[ _-]?balancer|floating[ _-]?ip|primary[ _-]?ip|ssh[ _-]?key|network|vm|machine|project|subscription|tenant|account|database|cluster|vpc)s?(?:\s+(?:id|ID|delete|get|describe|show|update|rebuild|reboot|poweroff|poweron|shutdown|power-off|power-on|resize|attach|detach)){0,2}\s*[:=#(]?\s*["']?)(\d{6,11})(?![\d.])/gi;
+
+/**
+ * sshd's auth log: "Failed password for (invalid user) X from <ip>", "Accepted publickey for X
+ * from …", "Invalid user X from …": the name before "from" an address or host.
+ */
+const SSHD_USER_RE = new RegExp(
+  String.raw`\b((?:for(?:\s+invalid\s+user)?|invalid\s+user|illegal\s+user)\s+)(${NAME_VALUE})(?=\s+from\s+(?:<ip>|<host>|\S+\s+port\s+\d))`,
+  "gi",
+);
+
+/** Ansible's PLAY RECAP: "X : ok=3 changed=0 unreachable=1 failed=0". */
+const RECAP_HOST_RE = new RegExp(String.raw`(?<![\w.-])(${HOST_VALUE})(?=\s+:\s+ok=\d)`, "g");
+
+/**
+ * Managed-cluster names given to the credential commands: aws eks update-kubeconfig --name X,
+ * az aks get-credentials -n X, gcloud container clusters get-credentials X.
+ */
+const CLUSTER_NAME_RE = new RegExp(
+  String.raw`(\b(?:update-kubeconfig|get-credentials)\b[^|;&]*?\s(?:--name|-n|--cluster)\s+|\bget-credentials\s+)(["']?)(${NAME_VALUE})\2`,
+  "gi",
+);
 
 /** A Wi-Fi network name: SSID 'x'. */
 const SSID_RE = /\b(ssid|bssid name|wi-?fi network)(\s*[:=]?\s*)(["']?)([^"'\s,;]+)\3/gi;
@@ -1217,6 +1238,9 @@ const RULES: readonly Rule[] = [
   [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
   [HOST_PORT_RE, replaceHostPort as Replacer],
   [MACHINE_SLOT_RE, replaceMachineSlot],
+  [SSHD_USER_RE, (m, ...rest) => (nameOk(rest[1] as string) ? `${rest[0]}<user>` : m)],
+  [RECAP_HOST_RE, (m, ...rest) => (nameOk(rest[0] as string) && m !== "localhost" ? "<host>" : m)],
+  [CLUSTER_NAME_RE, (m, ...rest) => (nameOk(rest[2] as string) ? `${rest[0]}${rest[1]}<id>${rest[1]}` : m)],
   [AUTH_AS_RE, replaceAuthAs as Replacer],
   [SUDOERS_RE, (m, ...rest) => (nameOk(rest[0] as string) ? `<user>${rest[1]}` : m)],
   [RESOURCE_GROUP_RE, replaceResourceGroup],
