@@ -67,9 +67,13 @@ describe("cacheRoot", () => {
     [{ XDG_CACHE_HOME: "relative/cache", HOME: "/home/u" }, "/home/u/.cache"],
     [{ XDG_CACHE_HOME: "  ", HOME: "/home/u" }, "/home/u/.cache"],
     [{ HOME: "/home/u" }, "/home/u/.cache"],
-    [{}, join(tmpdir(), "pk3s-cache-1234")],
+    [{ XDG_RUNTIME_DIR: "/run/user/1234" }, "/run/user/1234"],
+    [{ HOME: "relative", XDG_RUNTIME_DIR: "/run/user/1234" }, "/run/user/1234"],
+    // Never a predictable name in a shared temp directory (another user could create it first).
+    [{}, null],
+    [{ TMPDIR: "/tmp" }, null],
   ])("%j → %s", (env, expected) => {
-    expect(cacheRoot(env, 1234)).toBe(expected);
+    expect(cacheRoot(env)).toBe(expected);
   });
 });
 

@@ -16,7 +16,6 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import type { Env } from "../util/env.ts";
 import { errorCode, isCode } from "../util/fs.ts";
@@ -45,13 +44,19 @@ export function contentHash(files: readonly EmbeddedFile[]): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** The per-user cache root: XDG_CACHE_HOME when absolute, else $HOME/.cache, else a temp dir. */
-export function cacheRoot(env: Env, uid: number): string {
+/**
+ * The per-user cache root: XDG_CACHE_HOME when absolute, else $HOME/.cache, else
+ * XDG_RUNTIME_DIR (checked private like any root); null when there is none — never a shared
+ * temp directory, where another user could take the predictable name first.
+ */
+export function cacheRoot(env: Env): string | null {
   const xdg = env.XDG_CACHE_HOME?.trim();
   if (xdg && isAbsolute(xdg)) return xdg;
   const home = env.HOME?.trim();
   if (home && isAbsolute(home)) return join(home, ".cache");
-  return join(tmpdir(), `pk3s-cache-${uid}`);
+  const runtime = env.XDG_RUNTIME_DIR?.trim();
+  if (runtime && isAbsolute(runtime)) return runtime;
+  return null;
 }
 
 /**
@@ -144,7 +149,10 @@ export function embeddedScenarioFiles(): EmbeddedFile[] {
 export function unpackedBundledScenarios(env: Env = process.env): string {
   const uid = process.getuid?.() ?? 0;
   try {
-    return unpackScenarios(embeddedScenarioFiles(), cacheRoot(env, uid), uid);
+    const root = cacheRoot(env);
+    if (!root)
+      throw new CacheError("no private place for it: HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR are unset");
+    return unpackScenarios(embeddedScenarioFiles(), root, uid);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new CacheError(
