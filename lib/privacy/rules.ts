@@ -756,6 +756,8 @@ function replaceSubject(match: string, ...rest: unknown[]): string {
   // an English ending counts only for a plain word: kube-admin-zed is a name, "approved" is not
   const shaped = IDENTIFIER_SHAPED_RE.test(value);
   if (!nameOk(value) || SUBJECT_NOUNS.has(lower) || (!shaped && WORD_ENDING_RE.test(lower))) return match;
+  // "host values.yaml missing": a file name, not a machine
+  if (FILE_EXTENSIONS.has(lower.slice(lower.lastIndexOf(".") + 1)) && lower.includes(".")) return match;
   const isUser = word.toLowerCase() === "user";
   // "server certificate has expired", "node ready failed": a plain word after a machine noun is
   // English; only a quoted or identifier-shaped one names a machine (this machine's own names
