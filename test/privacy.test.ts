@@ -480,6 +480,18 @@ describe("sanitize: properties", () => {
   });
 });
 
+describe("sanitize: token formats plain words can spell skip the shortcut", () => {
+  test.each([
+    "sk-a-aaa-aaa-aaaaaaa-aa",
+    "ci-sk-aaaaaaaaaaaaaaaaaaaaaa",
+    "glpat-aaaaaaaaaaaaaaaaaaaaaa",
+    "xoxb-aaaaaaaaaaaa",
+  ])("%p is a secret, as the full rules say", (text) => {
+    expect(sanitize(text)).toBe(sanitizeFully(text));
+    expect(sanitize(text)).toContain("<secret>");
+  });
+});
+
 describe("sanitize: the plain-words shortcut agrees with the full rules", () => {
   const plainWords = fc
     .array(fc.stringMatching(/^[a-f]{1,3}$|^[a-z]{1,9}$/), { minLength: 1, maxLength: 6 })
@@ -495,7 +507,10 @@ describe("sanitize: the plain-words shortcut agrees with the full rules", () => 
   });
   test("isPlainWords is exactly its two regexes; sanitizeName keeps plain words as they are", () => {
     const reference = (text: string) =>
-      text.length <= 31 && /^[a-z]+(?:-[a-z]+)*$/.test(text) && !/^[a-f]{2}(?:-[a-f]{2}){5}$/.test(text);
+      text.length <= 31 &&
+      /^[a-z]+(?:-[a-z]+)*$/.test(text) &&
+      !/^[a-f]{2}(?:-[a-f]{2}){5}$/.test(text) &&
+      !/(?:^|-)(?:sk|glpat|xox[a-z])-/.test(text);
     const text = fc.oneof(
       plainWords,
       fc.string({
@@ -505,6 +520,9 @@ describe("sanitize: the plain-words shortcut agrees with the full rules", () => 
       fc
         .array(fc.stringMatching(/^[a-z]{2}$/), { minLength: 6, maxLength: 6 })
         .map((pairs) => pairs.join("-")),
+      fc
+        .tuple(fc.constantFrom("", "ci-"), fc.constantFrom("sk", "glpat", "xoxb", "xox", "sky"), plainWords)
+        .map(([lead, prefix, words]) => `${lead}${prefix}-${words}`),
       fc.string({ maxLength: 20 }),
     );
     fc.assert(

@@ -119,7 +119,7 @@ export function sanitize(text: string, options: SanitizeOptions = {}): string {
  * colon, "=" or space, shorter than any blob, and not a dashed MAC — so sanitize() returns it
  * without running the rules (the common case for names). A property test checks this against
  * sanitizeFully(). Written as a loop, not a regex, so the first call compiles nothing; it is
- * /^[a-z]+(?:-[a-z]+)*$/ and not /^[a-f]{2}(?:-[a-f]{2}){5}$/ (a test checks that too).
+ * /^[a-z]+(?:-[a-z]+)*$/ and not /^[a-f]{2}(?:-[a-f]{2}){5}$/ nor a token prefix (a test checks that too).
  */
 export function isPlainWords(text: string): boolean {
   const n = text.length;
@@ -137,7 +137,20 @@ export function isPlainWords(text: string): boolean {
       if (i % 3 === 2 || code > 102) macLike = false;
     } else return false;
   }
-  return !wordStart && !macLike;
+  return !wordStart && !macLike && !hasTokenPrefix(text);
+}
+
+/**
+ * A word that starts a token format plain words can spell (sk-…, glpat-…, xoxb-…): those go
+ * through the rules. It is /(?:^|-)(?:sk|glpat|xox[a-z])-/ (a test checks that too).
+ */
+function hasTokenPrefix(text: string): boolean {
+  const dashed = `-${text}`;
+  if (dashed.includes("-sk-") || dashed.includes("-glpat-")) return true;
+  for (let i = dashed.indexOf("-xox"); i !== -1; i = dashed.indexOf("-xox", i + 1)) {
+    if (dashed[i + 5] === "-" && dashed[i + 4] !== "-") return true;
+  }
+  return false;
 }
 
 /** sanitize() without the plain-words shortcut. */
