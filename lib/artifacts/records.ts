@@ -144,6 +144,11 @@ export const MergedShardsSchema = v.strictObject({
 });
 export type MergedShards = v.InferOutput<typeof MergedShardsSchema>;
 
+/** A summary's result lists (`pass`, `skip`, `fail`, `interrupted`), empty, for a writer to fill. */
+export function emptyResultLists(): Pick<Summary, "pass" | "skip" | "fail" | "interrupted"> {
+  return { pass: [], skip: [], fail: [], interrupted: [] };
+}
+
 export const SummarySchema = v.strictObject({
   schema_version: v.literal(ARTIFACT_SCHEMA_VERSION),
   repository: v.literal(REPOSITORY),

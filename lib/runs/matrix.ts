@@ -7,6 +7,7 @@ import { summaryFileName } from "../artifacts/names.ts";
 import {
   ArtifactError,
   ciBlock,
+  emptyResultLists,
   type ProductiveK3s,
   resolveProductiveK3s,
   type ScenarioEntry,
@@ -93,12 +94,7 @@ export async function runMatrix(
 
   const finished = new Date();
   const scenarioResults: Record<string, ScenarioEntry> = {};
-  const lists = {
-    pass: [] as string[],
-    skip: [] as string[],
-    fail: [] as string[],
-    interrupted: [] as string[],
-  };
+  const lists = emptyResultLists();
   let productiveK3s: ProductiveK3s | null = null;
   // Different given names can sanitise to one ("../x" and "x", two host-like names): each keeps
   // its own entry, the later ones suffixed -2, -3 …, so no result overwrites another.

@@ -7,6 +7,7 @@ import { lstatSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import * as v from "valibot";
 import {
+  emptyResultLists,
   type Manifest,
   ManifestSchema,
   type ScenarioEntry,
@@ -95,12 +96,7 @@ export function mergeSummaries(inputs: readonly ShardInput[], options: MergeOpti
 
   const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index);
   const scenarioResults: Record<string, ScenarioEntry> = {};
-  const lists = {
-    pass: [] as string[],
-    skip: [] as string[],
-    fail: [] as string[],
-    interrupted: [] as string[],
-  };
+  const lists = emptyResultLists();
   const results: ScenarioResult[] = [];
   for (const { summary } of ordered) {
     Object.assign(scenarioResults, summary.scenario_results);
