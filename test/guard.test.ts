@@ -638,6 +638,18 @@ describe("this machine's identifiers in other spellings, and ordinary-word names
     ["\uff4c\uff41\uff42:22 refused", "<host>:22 refused"],
     ["l\u0430b:22 refused", "<host>:22 refused"],
     ["%2Fhome%2Fops%2F.kube", "<path>/.kube"],
+    ["fatal: [lab]: UNREACHABLE!", "fatal: [<host>]: UNREACHABLE!"],
+    ["context 'lab' not found", "context '<host>' not found"],
+    ["TELEMETRY_SESSION_ID=lab is not an opaque id", "TELEMETRY_SESSION_ID=<host> is not an opaque id"],
+    ["owned by ops:ops, expected root:root", "owned by <user>:<user>, expected root:root"],
+    ["cluster name k3s_lab_dev already registered", "cluster name k3s_<host>_dev already registered"],
+    ["lab-node-2 not ready", "<host>-node-2 not ready"],
+    ["Connection to lab closed by remote host.", "Connection to <host> closed by remote host."],
+    ["ping: lab: 100% packet loss", "ping: <host>: 100% packet loss"],
+    ["[sudo] password for ops: timed out", "[sudo] password for <user>: timed out"],
+    ["home directory of ops is not writable", "home directory of <user> is not writable"],
+    ["lock held by ops (pid 4411)", "lock held by <user> (pid 4411)"],
+    ["could not reach lab", "could not reach <host>"],
   ])("%p → %p", (text, want) => {
     expect(guarded(text)).toBe(want);
   });
@@ -646,6 +658,11 @@ describe("this machine's identifiers in other spellings, and ordinary-word names
     "lab network is not configured",
     "dev/ops review pending",
     "ops and lab are words",
+    "waiting for ops approval before the live run",
+    "a lab-grade network is required",
+    "send the report to the ops team",
+    "blocked until lab hardware is back",
+    "ops-approved images only",
   ])("%p stays", (text) => {
     expect(guarded(text)).toBe(text);
   });

@@ -54,10 +54,21 @@ export function isOrdinaryName(name: string): boolean {
   return ORDINARY_NAMES.has(name.toLowerCase());
 }
 
+/** Words after which a name is a machine's or a person's ("connection to X", "held by X"). */
+const LEADS_TO_A_NAME =
+  "(?:to|from|at|on|via|by|for|of|as|into|reach|reaching|ping|contact|contacting|resolve|resolving|whoami|named|called)";
+/** What follows a name in such a place: the end, punctuation, "(", or a verb of state. */
+const FOLLOWS_A_NAME =
+  "(?=\\s*$|[:;,.!?)\\]}]|\\s+\\(|\\s+(?:is|was|are|were|has|had|have|does|did|not|cannot|can't|could|closed|port|refused|failed|timed|denied|returned|rejected|reported|responded|unreachable|down|offline|unavailable)\\b)";
+
 /**
  * Where an ordinary-word name identifies: user@name and name@, a path segment (/x/name/, ~name),
- * name:22 and name:/path, (name), the whole text, after a user/host key or an ssh command, and
- * before a private suffix (name.local).
+ * name:22 and name:/path, (name), [name], "name", the whole text, after a user/host key, "=" or
+ * an ssh command, before a private suffix (name.local), an owner pair (name:name), a piece of a
+ * name joined by "_" or of a "-"/"."-joined name with a digit (k3s_lab_dev, lab-node-2), and
+ * after a word that leads to a machine or a person ("connection to", "held by", "password
+ * for", "ping:") when a verb, punctuation or the end follows ("to lab closed", "by ops (pid",
+ * "for ops:") — "the ops team" and "waiting for ops approval" stay.
  */
 export function identifyingPlaces(c: string): string {
   const end = "(?![A-Za-z0-9])";
@@ -72,6 +83,16 @@ export function identifyingPlaces(c: string): string {
     `(?<=\\b(?:user|username|login|owner|host|hostname|nodename|node|server|machine)(?:["']?\\s*[=:]\\s*["']?|\\s+))${c}${end}`,
     `(?<=\\bssh\\s+(?:-\\S+\\s+)*)${c}${end}`,
     `(?<![A-Za-z0-9])${c}(?=\\.(?:local|lan|home|internal|corp|localdomain)\\b)`,
+    `(?<=\\[)${c}(?=\\])`,
+    `(?<=(?:^|[\\s(=:])["'])${c}(?=["'])`,
+    `(?<==\\s*["']?)${c}${end}`,
+    `(?<=[A-Za-z0-9]:)${c}${end}`,
+    `(?<![A-Za-z0-9])${c}(?=:[A-Za-z_])`,
+    `(?<=[A-Za-z0-9]_)${c}${end}`,
+    `(?<![A-Za-z0-9])${c}(?=_[A-Za-z0-9])`,
+    `(?<=[^\\s]*\\d[^\\s]*[-.])${c}${end}`,
+    `(?<![A-Za-z0-9])${c}(?=[-.][^\\s]*\\d)`,
+    `(?<=\\b${LEADS_TO_A_NAME}:?\\s+["']?)${c}(?=["']?${FOLLOWS_A_NAME})`,
   ].join("|");
 }
 
