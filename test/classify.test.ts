@@ -60,6 +60,13 @@ describe("skipReasonFrom keeps reasons that start with the scenario's name", () 
     [`[SKIP] multipass ${T}: not installed`, "not installed"],
     [`[SKIP] multipass ${T}`, ""],
     ["[SKIP] multipassx missing", "multipassx missing"],
+    ["[SKIP] - not installed", "not installed"],
+    ["[SKIP]: not installed", "not installed"],
+    [
+      "[SKIP] --disable=traefik conflicts with this scenario",
+      "--disable=traefik conflicts with this scenario",
+    ],
+    ["[SKIP] -1 nodes requested", "-1 nodes requested"],
   ])("%j → %j", (line, want) => expect(skipReasonFrom(line, "multipass", T)).toBe(want));
 });
 

@@ -92,7 +92,8 @@ export function skipReasonFrom(output: string, scenario: string, target: string)
         }
       }
     }
-    return reason.replace(/^[:\-–]\s*/, "");
+    // a separator after [SKIP] goes ("[SKIP]: x", "[SKIP] - x"), a flag stays ("--disable=x")
+    return reason.replace(/^(?::\s*|[-–](?:\s+|$))/, "");
   }
   return null;
 }
