@@ -285,9 +285,12 @@ export const PUBLIC_NAMES: ReadonlySet<string> = new Set([
  * Public projects' domains whose every sub-domain is public too: Kubernetes API groups and label
  * prefixes (node-role.kubernetes.io, certificates.cert-manager.io, helm.cattle.io) and the chart,
  * image and package hosts a version-mismatch message names (charts.jetstack.io, dl.k8s.io).
- * Not github.io or amazonaws.com: their sub-domains name people and buckets.
+ * github.com and gitlab.com (api.github.com: their own services) but not github.io or
+ * amazonaws.com: their sub-domains name people and buckets.
  */
 export const PUBLIC_APEXES: readonly string[] = [
+  "github.com",
+  "gitlab.com",
   "kubernetes.io",
   "k8s.io",
   "x-k8s.io",
@@ -543,10 +546,44 @@ const URL_RE = new RegExp(
 );
 const SSH_SCHEMES: ReadonlySet<string> = new Set(["ssh", "sftp", "scp", "rsync", "git+ssh", "ssh+git"]);
 
+/** Public hosts whose paths name people and organisations (github.com/alice, ghcr.io/acme/…). */
+const USER_CONTENT_APEXES = [
+  "github.com",
+  "gitlab.com",
+  "githubusercontent.com",
+  "bitbucket.org",
+  "docker.io",
+  "docker.com",
+  "ghcr.io",
+  "quay.io",
+  "gcr.io",
+  "npmjs.com",
+  "npmjs.org",
+  "pypi.org",
+];
+
+/**
+ * An http(s) URL of a public project's host (isPublicName) with no user, port, query or
+ * fragment, and a path only where paths name no one: https://get.k3s.io,
+ * https://charts.jetstack.io/index.yaml, https://api.github.com.
+ */
+function isPublicUrl(scheme: string, rest: string): boolean {
+  if (scheme !== "http" && scheme !== "https") return false;
+  const trimmed = rest.replace(TRAILING_PUNCT_RE, "");
+  if (/[@?#<>]/.test(trimmed)) return false;
+  const slash = trimmed.indexOf("/");
+  const host = (slash === -1 ? trimmed : trimmed.slice(0, slash)).toLowerCase();
+  const path = slash === -1 ? "" : trimmed.slice(slash);
+  if (!/^[a-z0-9.-]+$/.test(host) || !isPublicName(host)) return false;
+  if (path === "" || path === "/") return true;
+  return !USER_CONTENT_APEXES.some((apex) => host === apex || host.endsWith(`.${apex}`));
+}
+
 function replaceUrl(match: string, scheme: string, rest: string): string {
   if (rest === "") return match;
   const s = scheme.toLowerCase();
   if (s === "file") return keepTrailing(match, "<path>");
+  if (isPublicUrl(s, rest)) return match;
   const authority = rest.split("/", 1)[0] ?? "";
   if (SSH_SCHEMES.has(s) && authority.includes("@")) return keepTrailing(match, "<ssh-target>");
   return keepTrailing(match, "<url>");
@@ -655,15 +692,31 @@ export function isIPv6(text: string): boolean {
   return /\d/.test(text) || all.length >= 3 || (text.startsWith("::") && all.length > 0);
 }
 
-function replaceIPv6(match: string, address: string): string {
+function replaceIPv6(
+  match: string,
+  address: string,
+  zone: string | undefined,
+  mask: string | undefined,
+): string {
+  if (KEPT_IPV6.has(address + (mask ?? "")) && !zone) return match;
   if (isIPv6(address)) return "<ip>";
   // "fe80::1: no route" — the colon ends a clause, it is not part of the address
   if (address.endsWith(":") && match === address && isIPv6(address.slice(0, -1))) return "<ip>:";
   return match;
 }
 
-function replaceIPv4(match: string, ip: string): string {
-  return isIPv4(ip) ? "<ip>" : match;
+/**
+ * Addresses that name no machine, kept: loopback (127.x.x.x, ::1), the unspecified 0.0.0.0 and
+ * ::, and k3s's defaults — the cluster CIDR 10.42.0.0/16, the service CIDR 10.43.0.0/16, the
+ * API service 10.43.0.1 and the cluster DNS 10.43.0.10.
+ */
+const KEPT_IPV4_RE =
+  /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/8)?|0\.0\.0\.0(?:\/0)?|10\.4[23]\.0\.0(?:\/16)?|10\.43\.0\.10?)$/;
+const KEPT_IPV6: ReadonlySet<string> = new Set(["::1", "::", "::/0", "::1/128"]);
+
+function replaceIPv4(match: string, ip: string, mask: string | undefined): string {
+  if (!isIPv4(ip)) return match;
+  return KEPT_IPV4_RE.test(ip + (mask ?? "")) ? match : "<ip>";
 }
 
 // -- paths --------------------------------------------------------------------------------------
@@ -891,10 +944,17 @@ function replaceBlob(match: string): string {
 
 /** A dotted quad written with "-" or "_", alone or inside a name: k3s-node-10-0-0-12. */
 const DASHED_IPV4_RE =
-  /(?<![0-9]|[0-9][-_])(\d{1,3})([-_])(\d{1,3})\2(\d{1,3})\2(\d{1,3})(?![0-9]|[-_][0-9])/g;
+  /(?<![0-9]|[0-9][-_])(\d{1,3})([-_])(\d{1,3})\2(\d{1,3})\2(\d{1,3})(?![0-9]|[-_]\d{1,3}(?!\d))/g;
 function replaceDashedIPv4(match: string, ...rest: unknown[]): string {
   const [a, , b, c, d] = rest as string[];
   return [a, b, c, d].every((n) => Number(n) <= 255) ? "<ip>" : match;
+}
+
+/** An address written as one decimal number before a port: "dial tcp 3232235786:6443". */
+const DECIMAL_IPV4_PORT_RE = /(?<![\w.:-])(\d{8,10})(?=:\d{1,5}(?!\d))/g;
+function replaceDecimalIPv4(match: string): string {
+  const n = Number(match);
+  return n >= 0x1000000 && n <= 0xffffffff ? "<ip>" : match;
 }
 
 /** 8 hex digits (optionally 0x…) that spell a private, link-local or shared address. */
@@ -1209,7 +1269,11 @@ const RULES: readonly Rule[] = [
   [MAC_BARE_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<mac>`],
   [UUID_RE, "<id>"],
   [CLOUD_RESOURCE_RE, "<id>"],
-  [IPV6_BRACKETED_RE, (m, ...rest) => (isIPv6(rest[0] as string) ? "<ip>" : m)],
+  [
+    IPV6_BRACKETED_RE,
+    (m, ...rest) =>
+      isIPv6(rest[0] as string) && !(KEPT_IPV6.has(rest[0] as string) && !rest[1]) ? "<ip>" : m,
+  ],
   [IPV6_RE, replaceIPv6 as Replacer],
   [IPV4_RE, replaceIPv4 as Replacer],
   [KNOWN_HOSTS_RE, (_m, ...rest) => `${rest[0]}${rest[1]}'<host>'`],
@@ -1237,6 +1301,7 @@ const RULES: readonly Rule[] = [
   [DOTTED_RE, replaceDotted],
   [DASHED_IP_HOST_RE, "<host>"],
   [DASHED_IPV4_RE, replaceDashedIPv4],
+  [DECIMAL_IPV4_PORT_RE, replaceDecimalIPv4],
   [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
   [HOST_PORT_RE, replaceHostPort as Replacer],
   [MACHINE_SLOT_RE, replaceMachineSlot],

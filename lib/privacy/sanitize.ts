@@ -30,8 +30,12 @@
 //
 // Hard cases, decided:
 //   - A valid dotted quad is always an IP, even when written as a version ("1.2.3.4" → <ip>);
-//     with a leading "v" it is a version ("v1.2.3.4" stays). Loopback and 0.0.0.0 are replaced
-//     like any other address (one simple rule).
+//     with a leading "v" it is a version ("v1.2.3.4" stays). Addresses that name no machine
+//     stay: loopback (127.0.0.1, ::1), 0.0.0.0 and ::, and k3s's defaults (10.42.0.0/16,
+//     10.43.0.0/16, 10.43.0.1, 10.43.0.10).
+//   - An http(s) URL of a public project's host with no user, port, query or fragment stays
+//     (https://get.k3s.io, https://charts.jetstack.io/index.yaml); on hosts whose paths name
+//     people (github.com, ghcr.io, docker.io …) only without a path.
 //   - user@host is an <email> when host is a dotted name with an alphabetic TLD and nothing
 //     suggests SSH; it is an <ssh-target> with an IP, a single-label host, a :port or :path
 //     suffix, or an ssh/scp/sftp/rsync word shortly before it. name@version, name@main and
