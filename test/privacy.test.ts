@@ -264,7 +264,8 @@ interface Canary {
   secrets: string[];
 }
 
-const ipv4 = fc.ipV4();
+// addresses that name no machine (loopback, 0.0.0.0, k3s's defaults) are kept by design
+const ipv4 = fc.ipV4().filter((ip) => !/^(?:127\.|0\.0\.0\.0$|10\.4[23]\.0\.(?:0|1|10)$)/.test(ip));
 const ipv6 = fc.oneof(
   // realistic: 8 groups, optionally one run of groups compressed, always with a digit
   fc

@@ -1086,14 +1086,14 @@ function replaceX509(_m: string, lead: string, list: string, not: string, last: 
 }
 
 /**
- * A machine-style name: words joined by "-" ending in a number (bastion-prod-02, srv-db-04,
- * pve-01, k3s-node-1) — how hosts and VMs are numbered — inside a longer text. Kept: a text
+ * A machine-style name: words joined by "-" or "_" ending in a number (bastion-prod-02,
+ * srv-db-04, pve-01, k3s-node-1, build_runner_07) — how hosts and VMs are numbered — inside a longer text. Kept: a text
  * that is only such a name (a scenario or target name), AWS regions and zones
  * (eu-west-1a), and names whose first word says what the number counts (python-3, utf-8,
  * phase-2, node-18 …).
  */
 const NUMBERED_NAME_RE =
-  /(?<![\w.@/<$%-])([A-Za-z][A-Za-z0-9]*)((?:-[A-Za-z0-9]+)*)-(\d{1,4}[a-z]?)(?![\w-]|\.\w)/g;
+  /(?<![\w.@/<$%-])([A-Za-z][A-Za-z0-9]*)((?:[-_][A-Za-z0-9]+)*)[-_](\d{1,4}[a-z]?)(?![\w-]|\.\w)/g;
 const REGION_RE = /^(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]+-\d[a-z]?$/i;
 const COUNTED_WORDS: ReadonlySet<string> = new Set(
   "node nodejs python ubuntu debian fedora centos rhel rocky alma alpine iso utf sha rfc step phase retry attempt round try level stage gen version ver release rc beta alpha tier top ipv http tls ssl ec rsa ed x cgroup cgroups jdk java go php ruby perl dotnet net kernel linux windows win macos ios android chrome firefox gcc clang llvm cuda arm aarch armv amd intel gp io st sc t m c r p v k3s k8s rke2 helm chart crd api apiversion page part chapter section issue pr day week month year q h hour minute min sec second core cpu gpu disk raw test tests case e2e group batch wave shard slot lane pool queue epoch mode option plan target scenario level".split(
@@ -1139,7 +1139,7 @@ function replaceCompositeName(match: string, ...rest: unknown[]): string {
  * "fatal: [X]: UNREACHABLE!" / "ok: [X]", "on X:" before a journald-style message.
  */
 const MACHINE_SLOT_RE = new RegExp(
-  String.raw`\b((?:connection\s+to|connect\s+to\s+host|host\s*name)\s+)(["']?)(${HOST_VALUE})\2(?=\s+(?:closed|port|failed|refused|timed|is|not)\b|[:.,;]?\s*$|:\s)|\b((?:fatal|failed|ok|changed|skipping|unreachable):\s+\[)(${HOST_VALUE})(?=\])|\b(on\s+)()(${HOST_VALUE})(?=:\s)`,
+  String.raw`\b((?:connection\s+to|connect\s+to\s+host|host\s*name)\s+)(["']?)(${HOST_VALUE})\2(?=\s+(?:closed|port|failed|refused|timed|is|not)\b|[:.,;]?\s*$|:\s)|\b((?:fatal|failed|ok|changed|skipping|unreachable):\s+\[)(${HOST_VALUE})(?=\]|\s+->)|\b(on\s+)()(${HOST_VALUE})(?=:\s)`,
   "gi",
 );
 function replaceMachineSlot(match: string, ...rest: unknown[]): string {
@@ -1205,8 +1205,8 @@ const SSHD_USER_RE = new RegExp(
   "gi",
 );
 
-/** Ansible's PLAY RECAP: "X : ok=3 changed=0 unreachable=1 failed=0". */
-const RECAP_HOST_RE = new RegExp(String.raw`(?<![\w.-])(${HOST_VALUE})(?=\s+:\s+ok=\d)`, "g");
+/** Ansible's PLAY RECAP: "X : ok=3 changed=0 unreachable=1 failed=0" (also without the colon). */
+const RECAP_HOST_RE = new RegExp(String.raw`(?<![\w.-])(${HOST_VALUE})(?=\s+:?\s*ok=\d)`, "g");
 
 /**
  * Managed-cluster names given to the credential commands: aws eks update-kubeconfig --name X,
@@ -1219,6 +1219,42 @@ const CLUSTER_NAME_RE = new RegExp(
 
 /** A Wi-Fi network name: SSID 'x'. */
 const SSID_RE = /\b(ssid|bssid name|wi-?fi network)(\s*[:=]?\s*)(["']?)([^"'\s,;]+)\3/gi;
+
+/**
+ * More places only a machine can stand: ping's "ping: X: …", ssh's jump host (-J X,
+ * ProxyJump X, "jump host X" with a name-shaped X), and "No cluster found for name: X" (EKS).
+ */
+const JUMP_HOST_RE = new RegExp(
+  String.raw`((?<![\w-])-J\s+|\bProxyJump(?:\s*=\s*|\s+(?:via\s+)?)|\bping:?\s+(?=\S+:\s)|\bjump\s*host\s+(?=\S*[\d_.-]))(["']?)(${HOST_VALUE})\2(?=[:\s,;)]|$)`,
+  "gi",
+);
+function replaceJumpHost(match: string, lead: string, quote: string, value: string): string {
+  const lower = value.toLowerCase();
+  if (VERSION_LIKE_RE.test(value) || isPublicName(lower) || GENERIC_HOSTS.has(lower) || !nameOk(value))
+    return match;
+  if (lower.startsWith("localhost") || lower === "via") return match;
+  return `${lead}${quote}<host>${quote}`;
+}
+const NAMED_CLUSTER_RE = new RegExp(String.raw`(\bfound\s+for\s+name:?\s+)(["']?)(${NAME_VALUE})\2`, "gi");
+
+/**
+ * A repository named by its owner (a person or an organisation): "repository acme/infra",
+ * GITHUB_REPOSITORY=alice/k3s, *_REPO=x/y, "fork x/y", "git clone x/y". The public projects
+ * this tool works with keep theirs.
+ */
+const REPO_SLUG_RE =
+  /(\b(?:repo(?:sitory)?|[A-Z][A-Z0-9_]*_REPO(?:SITORY)?|fork|remote|clone|upstream)["']?\s*[:=]?\s*["']?)([A-Za-z0-9][\w.-]*)\/([A-Za-z0-9][\w.-]*)/g;
+const PUBLIC_OWNERS: ReadonlySet<string> = new Set(
+  "origin upstream productive-k3s k3s-io rancher kubernetes kubernetes-sigs helm jetstack cert-manager traefik actions hashicorp opentofu canonical docker containerd cilium projectcalico metallb longhorn prometheus-community grafana bitnami argoproj fluxcd kube-vip flannel-io etcd-io coredns".split(
+    " ",
+  ),
+);
+function replaceRepoSlug(match: string, lead: string, owner: string): string {
+  return PUBLIC_OWNERS.has(owner.toLowerCase()) || PLACEHOLDER_SET.has(`<${owner}>`) ? match : `${lead}<id>`;
+}
+
+/** curl's and wget's credentials: -u user:password, --user user:password. */
+const USER_PASSWORD_FLAG_RE = /(?<![\w-])(-u\s+|--user[=\s]+)(["']?)([^\s:"'<>]+):([^\s"']+)\2/g;
 
 // -- cloud things: GCP projects, buckets -----------------------------------------------------------
 
@@ -1291,6 +1327,7 @@ const RULES: readonly Rule[] = [
   [ID_OUTPUT_RE, replaceIdOutput],
   [USER_KV_RE, kvReplacer("<user>")],
   [HOST_KV_RE, kvReplacer("<host>")],
+  [USER_PASSWORD_FLAG_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<user>:<secret>${rest[1]}`],
   [USER_FLAG_RE, phraseReplacer("<user>", false)],
   [HOST_FLAG_RE, phraseReplacer("<host>", false)],
   [SUDO_RE, phraseReplacer("<user>", false)],
@@ -1306,6 +1343,15 @@ const RULES: readonly Rule[] = [
   [HOST_PORT_RE, replaceHostPort as Replacer],
   [MACHINE_SLOT_RE, replaceMachineSlot],
   [SSHD_USER_RE, (m, ...rest) => (nameOk(rest[1] as string) ? `${rest[0]}<user>` : m)],
+  [JUMP_HOST_RE, replaceJumpHost as Replacer],
+  [
+    NAMED_CLUSTER_RE,
+    (m, ...rest) =>
+      nameOk(rest[2] as string)
+        ? `${rest[0]}${keepTrailing(`${rest[1]}${rest[2]}${rest[1]}`, `${rest[1]}<id>${rest[1]}`)}`
+        : m,
+  ],
+  [REPO_SLUG_RE, replaceRepoSlug as Replacer],
   [RECAP_HOST_RE, (m, ...rest) => (nameOk(rest[0] as string) && m !== "localhost" ? "<host>" : m)],
   [CLUSTER_NAME_RE, (m, ...rest) => (nameOk(rest[2] as string) ? `${rest[0]}${rest[1]}<id>${rest[1]}` : m)],
   [AUTH_AS_RE, replaceAuthAs as Replacer],
