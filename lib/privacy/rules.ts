@@ -1095,7 +1095,7 @@ function replaceX509(_m: string, lead: string, list: string, not: string, last: 
 const NUMBERED_NAME_RE =
   /(?<![\w.@/<$%-])([A-Za-z][A-Za-z0-9]*)((?:[-_][A-Za-z0-9]+)*)[-_](\d{1,4}[a-z]?)(?![\w-]|\.\w)/g;
 const REGION_RE = /^(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]+-\d[a-z]?$/i;
-const COUNTED_WORDS: ReadonlySet<string> = new Set(
+export const COUNTED_WORDS: ReadonlySet<string> = new Set(
   "node nodejs python ubuntu debian fedora centos rhel rocky alma alpine iso utf sha rfc step phase retry attempt round try level stage gen version ver release rc beta alpha tier top ipv http tls ssl ec rsa ed x cgroup cgroups jdk java go php ruby perl dotnet net kernel linux windows win macos ios android chrome firefox gcc clang llvm cuda arm aarch armv amd intel gp io st sc t m c r p v k3s k8s rke2 helm chart crd api apiversion page part chapter section issue pr day week month year q h hour minute min sec second core cpu gpu disk raw test tests case e2e group batch wave shard slot lane pool queue epoch mode option plan target scenario level".split(
     " ",
   ),
@@ -1109,7 +1109,7 @@ function replaceNumberedName(match: string, ...rest: unknown[]): string {
   if (REGION_RE.test(match) || COUNTED_WORDS.has(first.toLowerCase())) return match;
   if (/^[A-Z]{2,}$/.test(first)) return match; // an acronym: DNS-01, RFC-1918, CVE-2024-3094
   if (middle === "" && first.length <= 2) return match; // a2-3, x-1
-  if (/-v\d+(?:-|$)/i.test(middle)) return match; // …-k3s-v1-30-2: a version, dashed
+  if (/[-_]v\d+(?:[-_]|$)/i.test(middle)) return match; // …-k3s-v1-30-2: a version, dashed
   return keepTrailing(match, "<host>");
 }
 
@@ -1419,18 +1419,40 @@ function round(text: string): string {
   return fromCopy !== clean(copy) ? fromCopy : out;
 }
 
-/** sanitize() without the plain-words shortcut. */
-export function sanitizeFully(text: string, options: SanitizeOptions = {}): string {
+/**
+ * Free text is cut at the last space before `max` (when one is in its second half), so no word
+ * is cut into a fragment the free-text stage would take for an unknown token; else as cap().
+ */
+function capAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // a text already cut here: its own "…" ends it (so a second pass changes nothing)
+  const ownCut = max === text.length - 1 && text.endsWith(ELLIPSIS);
+  if (ownCut || text[max] === " " || text[max - 1] === " ") return cap(text, max);
+  const space = text.lastIndexOf(" ", max);
+  return space > max / 2 ? `${text.slice(0, space).trimEnd()}${ELLIPSIS}` : cap(text, max);
+}
+
+/**
+ * sanitize() without the plain-words shortcut; with `stage`, that stage runs after the rules in
+ * every round (sanitizeText(): the free-text model) and the cap falls between words.
+ */
+export function sanitizeFully(
+  text: string,
+  options: SanitizeOptions = {},
+  stage?: (text: string) => string,
+): string {
   const requested = options.maxLength;
   const max =
     typeof requested === "number" && Number.isFinite(requested) && requested >= 1
       ? Math.floor(requested)
       : DEFAULT_MAX_LENGTH;
-  let out = round(clean(capRaw(String(text ?? ""), rawLimit(max))));
+  const pass = stage ? (t: string) => stage(round(t)) : round;
+  const capTo = stage ? capAtWord : cap;
+  let out = pass(clean(capRaw(String(text ?? ""), rawLimit(max))));
   // replacement and cutting until nothing changes: a cut can end a token early (a 13-digit
   // number becomes a 12-digit one), so the cut text passes the rules once more
   for (let n = 0; n < 6; n++) {
-    const next = cap(round(out), max);
+    const next = capTo(pass(out), max);
     if (next === out) break;
     out = next;
   }

@@ -72,6 +72,7 @@
 // never builds them.
 
 /** Every placeholder sanitize() can produce. */
+import type * as FreeText from "./free-text.ts";
 import type * as Rules from "./rules.ts";
 
 export const PLACEHOLDERS = [
@@ -88,6 +89,7 @@ export const PLACEHOLDERS = [
   "<id>",
   "<mac>",
   "<secret>",
+  "<name>",
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
@@ -101,11 +103,18 @@ export interface SanitizeOptions {
 }
 
 let rules: typeof Rules | undefined;
+let freeText: typeof FreeText | undefined;
 
 /** The rules module, evaluated on the first call that needs it. */
 function loadRules(): typeof Rules {
   rules ??= require("./rules.ts") as typeof Rules;
   return rules;
+}
+
+/** The free-text model (free-text.ts), evaluated on the first call that needs it. */
+function loadFreeText(): typeof FreeText {
+  freeText ??= require("./free-text.ts") as typeof FreeText;
+  return freeText;
 }
 
 /**
@@ -162,6 +171,16 @@ export function sanitizeFully(text: string, options: SanitizeOptions = {}): stri
   return loadRules().sanitizeFully(text, options);
 }
 
+/**
+ * Free text — a skip or fail reason, a message: sanitize(), then the free-text model
+ * (free-text.ts; docs/privacy-and-telemetry.md › Free text: what is kept): a token stays only
+ * when every piece of it is known, any other becomes <name>. The cap falls between words.
+ * Idempotent. No plain-words shortcut: a plain word is not necessarily a known one.
+ */
+export function sanitizeText(text: string, options: SanitizeOptions = {}): string {
+  return loadRules().sanitizeFully(text, options, loadFreeText().keepKnownTokens);
+}
+
 /** True for a dotted quad whose four numbers are 0–255. */
 export function isIPv4(text: string): boolean {
   return loadRules().isIPv4(text);
@@ -187,6 +206,8 @@ const NAME_MAX = 64;
 /**
  * sanitize(), then reduced to an identifier: [A-Za-z0-9._-] only (other runs become "-"),
  * starting and ending with a letter or digit, at most 64 characters, never empty ("unknown").
+ * Alphabetic pieces — an operator's own labels — stay; a piece mixing letters and digits that
+ * the free-text model does not know (db01, cx99z) becomes "name" (free-text.ts, knownNamePieces).
  */
 export function sanitizeName(text: string): string {
   let out = String(text ?? "");
@@ -197,8 +218,12 @@ export function sanitizeName(text: string): string {
     if (next === out) break;
     out = next;
   }
+  if (MIXED_PIECE_RE.test(out)) out = loadFreeText().knownNamePieces(out);
   return out === "" ? "unknown" : out;
 }
+
+/** A run of letters and digits holding both: only such a name needs the free-text model. */
+const MIXED_PIECE_RE = /[A-Za-z]\d|\d[A-Za-z]/;
 
 function reduceName(text: string): string {
   return text

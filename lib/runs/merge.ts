@@ -15,7 +15,7 @@ import {
   SummarySchema,
   writeArtifact,
 } from "../artifacts/records.ts";
-import { sanitize } from "../privacy/sanitize.ts";
+import { sanitize, sanitizeText } from "../privacy/sanitize.ts";
 import type { Env } from "../util/env.ts";
 import { readOwnFile } from "../util/fs.ts";
 import { overallResult, type ScenarioResult } from "./classify.ts";
@@ -168,11 +168,11 @@ function parseArtifact<S extends v.GenericSchema>(schema: S, text: string, label
 type Texts = { skip_reason?: string | undefined; fail_reason?: string | undefined };
 type Shared = Pick<Summary, "productive_k3s" | "ci">;
 
-/** A record's reasons through the sanitiser (absent ones stay absent). */
+/** A record's reasons through the free-text sanitiser (absent ones stay absent). */
 function cleanReasons<T extends Texts>(record: T): T {
   const out = { ...record };
-  if (out.skip_reason !== undefined) out.skip_reason = sanitize(out.skip_reason);
-  if (out.fail_reason !== undefined) out.fail_reason = sanitize(out.fail_reason);
+  if (out.skip_reason !== undefined) out.skip_reason = sanitizeText(out.skip_reason);
+  if (out.fail_reason !== undefined) out.fail_reason = sanitizeText(out.fail_reason);
   return out;
 }
 

@@ -19,7 +19,7 @@ import {
   writeArtifact,
 } from "../artifacts/records.ts";
 import { recordName } from "../privacy/names.ts";
-import { sanitize } from "../privacy/sanitize.ts";
+import { sanitize, sanitizeText } from "../privacy/sanitize.ts";
 import type { Consent } from "../telemetry/consent.ts";
 import type { Correlation } from "../telemetry/correlation.ts";
 import type { Emitter } from "../telemetry/emitter.ts";
@@ -265,19 +265,19 @@ export async function runScenario(
   let failReason: string | undefined;
   if (!run) {
     result = "fail";
-    failReason = sanitize(spec.problem ?? "scenario could not be resolved");
+    failReason = sanitizeText(spec.problem ?? "scenario could not be resolved");
   } else if (run.interrupted) {
     result = "fail";
     failReason = "interrupted";
   } else if (run.startProblem) {
     result = "fail";
-    failReason = sanitize(run.startProblem);
+    failReason = sanitizeText(run.startProblem);
   } else {
     const seen = run.output.classificationText();
     const classified = classify(run.exitCode, seen, spec.name, spec.target);
     result = classified.result;
-    if (result === "skip") skipReason = sanitize(classified.skipReason ?? "skipped");
-    if (result === "fail") failReason = sanitize(describeFailure(run.exitCode, seen));
+    if (result === "skip") skipReason = sanitizeText(classified.skipReason ?? "skipped");
+    if (result === "fail") failReason = sanitizeText(describeFailure(run.exitCode, seen));
   }
   if (run && !run.interrupted) run.output.release(result === "skip");
 

@@ -1,0 +1,262 @@
+// Free text: the positive model (docs/privacy-and-telemetry.md › Free text: what is kept). After
+// the rules have put in their placeholders, a skip or fail reason keeps a token only when every
+// piece of it is known: a number (with a unit), a short word or acronym, an English word, a
+// vocabulary term, a version piece, a CamelCase or compound word of known parts. Any other token
+// — an identifier no rule has a context for — becomes <name>. Names (scenarios, targets) keep
+// their alphabetic pieces; only their unknown letter-and-digit pieces go (knownNamePieces).
+// Pure, no I/O; the word lists load on the first piece that needs a lookup (words.ts).
+import { COUNTED_WORDS, FILE_EXTENSIONS, isPublicName } from "./rules.ts";
+import { PLACEHOLDERS } from "./sanitize.ts";
+import { isDictionaryWord, isKnownWord, isVocabularyTerm } from "./words.ts";
+
+/** What an unknown token of free text becomes. */
+export const NAME_PLACEHOLDER = "<name>";
+
+const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
+const PLACEHOLDER_RUN_RE = new RegExp(`<(?:${PLACEHOLDERS.map((p) => p.slice(1, -1)).join("|")})>`, "g");
+
+// ---------------------------------------------------------------------------------------------
+// Pieces: the alphanumeric runs of a token
+
+/** Counted words whose number names a machine rather than a version (node01, host2): not kept. */
+const MACHINE_COUNTED: ReadonlySet<string> = new Set(["node", "host", "server", "vm", "worker", "master"]);
+
+/** Units after a number: durations, sizes, rates, ordinals, multipliers. */
+const UNIT_RE =
+  /^\d+(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d|w|y|b|k|kb|kib|ki|mb|mib|mi|g|gb|gib|gi|t|tb|tib|ti|p|pb|pib|pi|bps|kbps|mbps|gbps|hz|khz|mhz|ghz|px|x|xx|st|nd|rd|th|c|f|v|w|kw|vcpu|vcpus|cpu|cpus|core|cores|[a-z])$/i;
+/** Chained durations: 1m30s, 2h45m, 1h2m3s. */
+const DURATION_RE = /^(?:\d+(?:ns|us|ms|h|m|s|d))+$/i;
+/** Version pieces: v1, v1beta1, v2alpha3, rc1, beta2. */
+const VERSION_PIECE_RE = /^(?:v\d+(?:(?:alpha|beta|rc)\d*)?|(?:rc|alpha|beta|pre|dev|build|patch|r)\d+)$/i;
+/** A word followed by a number: python3, http2, sha256, k3s1, arm64. */
+const WORD_NUMBER_RE = /^([A-Za-z][A-Za-z0-9]*?[A-Za-z])(\d+)$|^([A-Za-z])(\d+)$/;
+/** A number followed by a word (and a number): 3nodes, 2replicas, Debian's 1ubuntu1. */
+const NUMBER_WORD_RE = /^\d+([A-Za-z]{3,})\d*$/;
+/** Letters of the scripts the English dictionary judges, and those that can pass for them. */
+const JUDGED_LETTER_RE = /[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}]/u;
+/** Common endings a known word takes. */
+const SUFFIXES = ["s", "es", "ed", "d", "ing", "er", "ers"] as const;
+/** The parts of a CamelCase word: Crash|Loop|Back|Off, OOM|Killed, K8s|Version. */
+const CAMEL_PART_RE = /[A-Z]{2,}(?=[A-Z][a-z]|\d|$)|[A-Z]?[a-z]+|[A-Z]+|\d+/g;
+
+/** A word of the lists, a counted word (python, phase) or a file extension (yaml). */
+function isTerm(lower: string): boolean {
+  return COUNTED_WORDS.has(lower) || FILE_EXTENSIONS.has(lower) || isKnownWord(lower);
+}
+
+function isWordOrInflected(lower: string): boolean {
+  if (isTerm(lower)) return true;
+  for (const suffix of SUFFIXES) {
+    // a base of 3 letters takes only -s, -es, -d, -ed (pods, vms): and+ers is no word
+    const base = lower.length - suffix.length;
+    if (base < (suffix.length <= 2 && suffix !== "er" ? 3 : 4)) continue;
+    if (lower.endsWith(suffix) && isTerm(lower.slice(0, base))) return true;
+  }
+  return false;
+}
+
+/** Two or more known words of 3+ letters each, run together: timeout, webhook, loadbalancer. */
+function isCompound(lower: string): boolean {
+  const n = lower.length;
+  if (n < 6 || n > 40 || !/^[a-z]+$/.test(lower)) return false;
+  // words[i]: the most known words the first i letters split into (0: no split; the empty
+  // prefix is a split of no words, marked -1)
+  const words: number[] = new Array(n + 1).fill(0);
+  words[0] = -1;
+  for (let end = 3; end <= n; end++) {
+    for (let start = 0; start <= end - 3; start++) {
+      const before = words[start] ?? 0;
+      if (before === 0 || !isWordOrInflected(lower.slice(start, end))) continue;
+      words[end] = Math.max(words[end] ?? 0, before === -1 ? 1 : before + 1);
+    }
+  }
+  return (words[n] ?? 0) >= 2;
+}
+
+/** A known term with a version piece or a number glued on: k3s1, rke2r1, ubuntu22. */
+function isTermWithVersion(lower: string): boolean {
+  for (let i = 2; i < lower.length; i++) {
+    const rest = lower.slice(i);
+    if (!/^\d+$/.test(rest) && !VERSION_PIECE_RE.test(rest)) continue;
+    const term = lower.slice(0, i);
+    // rke2r1: a term with a digit of its own and a version piece; k3s1: a counted word and a number
+    const termKnown = COUNTED_WORDS.has(term) || (/\d/.test(term) && isVocabularyTerm(term));
+    if (termKnown && !MACHINE_COUNTED.has(term) && (/\d/.test(term) ? !/^\d+$/.test(rest) : true))
+      return true;
+  }
+  return false;
+}
+
+/** Known without splitting it further: numbers, units, short words, acronyms, words, versions. */
+function isKnownSimplePiece(piece: string): boolean {
+  if (/^\d+$/.test(piece)) return true;
+  // a word in a script without an English dictionary here (日本語): nothing to judge it by
+  if (!JUDGED_LETTER_RE.test(piece)) return true;
+  if (UNIT_RE.test(piece) || DURATION_RE.test(piece) || VERSION_PIECE_RE.test(piece)) return true;
+  if (/^[A-Za-z]{1,3}$/.test(piece)) return true; // an abbreviation
+  if (/^[A-Z]{1,5}$/.test(piece)) return true; // an acronym
+  // naïve, café: looked up without their accents
+  const accented = piece.toLowerCase();
+  const lower = accented.normalize("NFD").replace(/\p{M}+/gu, "");
+  if (/\d/.test(lower)) return isKnownAlphanumeric(lower);
+  return isWordOrInflected(lower) || isDictionaryWord(accented);
+}
+
+/**
+ * A lower-case piece of letters and digits: a term (k3s, arm64 — counted words first, so a
+ * scenario name's k3s or v1 needs no list), a word and a number (python3, 3nodes), or a term
+ * with a version (k3s1, rke2r1).
+ */
+function isKnownAlphanumeric(lower: string): boolean {
+  if (COUNTED_WORDS.has(lower)) return true;
+  // a counted word's number is a version or a count (python3, sha256); any other term's may
+  // number a machine (gitea01, postgres2): not known
+  const counted = WORD_NUMBER_RE.exec(lower);
+  const word = counted ? (counted[1] ?? counted[3] ?? "") : "";
+  if (counted && !MACHINE_COUNTED.has(word) && COUNTED_WORDS.has(word)) return true;
+  if (isVocabularyTerm(lower)) return true;
+  const numbered = NUMBER_WORD_RE.exec(lower);
+  if (numbered && isWordOrInflected(numbered[1] ?? "")) return true;
+  return isTermWithVersion(lower);
+}
+
+/** A word with a common prefix: misconfigured, resize, unschedulable, preemptible. */
+const PREFIXES = [
+  "re",
+  "un",
+  "mis",
+  "non",
+  "pre",
+  "de",
+  "dis",
+  "over",
+  "under",
+  "sub",
+  "auto",
+  "multi",
+] as const;
+
+function isPrefixed(lower: string): boolean {
+  for (const prefix of PREFIXES) {
+    if (
+      lower.length >= prefix.length + 3 &&
+      lower.startsWith(prefix) &&
+      isWordOrInflected(lower.slice(prefix.length))
+    )
+      return true;
+  }
+  return false;
+}
+
+/** A lower-case run of letters that is a word: as it is, inflected, prefixed or compound. */
+function isWordish(lower: string): boolean {
+  return isWordOrInflected(lower) || isPrefixed(lower) || isCompound(lower);
+}
+
+/** A term, a number and a word: sha256sum, x86info. */
+function isTermNumberWord(lower: string): boolean {
+  const m = /^([a-z]+)\d+([a-z]{3,})$/.exec(lower);
+  if (!m) return false;
+  const term = m[1] ?? "";
+  return (
+    !MACHINE_COUNTED.has(term) && (COUNTED_WORDS.has(term) || isVocabularyTerm(term)) && isWordish(m[2] ?? "")
+  );
+}
+
+/**
+ * CamelCase: every part an acronym, a number or a word (CrashLoopBackOff, OOMKilled,
+ * DeadlineExceeded) — not short runs of letters (4Tq9ZxW2mL8p is no word).
+ */
+function isCamelCase(piece: string): boolean {
+  if (!/[a-z]/.test(piece) || !/[A-Z]/.test(piece.slice(1))) return false;
+  const parts = piece.match(CAMEL_PART_RE) ?? [];
+  if (parts.length < 2 || parts.join("") !== piece) return false;
+  return parts.every(
+    (part) => /^\d+$/.test(part) || /^[A-Z]{1,5}$/.test(part) || isWordish(part.toLowerCase()),
+  );
+}
+
+/** A piece (letters and digits only) that is no one's identifier (see the header comment). */
+export function isKnownPiece(piece: string): boolean {
+  if (piece === "" || isKnownSimplePiece(piece)) return true;
+  if (!/^[A-Za-z0-9]+$/.test(piece)) return false;
+  const lower = piece.toLowerCase();
+  return isCamelCase(piece) || isPrefixed(lower) || isCompound(lower) || isTermNumberWord(lower);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+/** Dotted names inside a token (a public one is an atom: charts.jetstack.io). */
+const DOTTED_RUN_RE =
+  /[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g;
+/** ISO dates and times: 2024-05-01, 2024-05-01T12:00:00Z, 12:00:05.123+02:00. */
+const DATE_TIME_RE =
+  /\d{4}-\d{2}-\d{2}(?:[T_]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?|\b\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g;
+/**
+ * A Kubernetes pod name's generated ends: the ReplicaSet hash and the 5-character suffix
+ * (coredns-5d78c9869d-x2kqz) or the suffix alone (svclb-traefik-4hkmz), both spelt in the
+ * alphabet Kubernetes draws them from (no vowels, no 0, 1, 3).
+ */
+const POD_TAIL_RE =
+  /(?<=[a-z0-9]-)(?:(?=[a-z]*\d)[bcdfghjklmnpqrstvwxz2456789]{6,10}-[a-z0-9]{5}|[bcdfghjklmnpqrstvwxz2456789]{5})(?![A-Za-z0-9-])/g;
+/** Cloud instance types: t4g.small, m5.large, c6i.2xlarge. */
+const INSTANCE_TYPE_RE =
+  /(?<![A-Za-z0-9])[a-z]{1,3}\d[a-z0-9-]{0,4}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)(?![A-Za-z0-9])/g;
+const PIECE_SPLIT_RE = /[^\p{L}\p{N}]+/u;
+
+/** A token core with its atoms — placeholders, public names, dates, pod suffixes — blanked. */
+function withoutAtoms(core: string): string {
+  return core
+    .replace(PLACEHOLDER_RUN_RE, " ")
+    .replace(DOTTED_RUN_RE, (run) => (isPublicName(run.toLowerCase()) ? " " : run))
+    .replace(DATE_TIME_RE, " ")
+    .replace(INSTANCE_TYPE_RE, " ")
+    .replace(POD_TAIL_RE, (tail, offset: number, whole: string) =>
+      /[a-z]/.test(whole.slice(0, offset)) ? " " : tail,
+    );
+}
+
+/** A token (without its wrapping punctuation) that stays in free text. */
+export function isKnownToken(core: string): boolean {
+  if (PLACEHOLDER_SET.has(core)) return true;
+  return withoutAtoms(core)
+    .split(PIECE_SPLIT_RE)
+    .every((piece) => isKnownPiece(piece));
+}
+
+const LEADING = new Set(['"', "'", "`", "(", "[", "{", "<", "*"]);
+const TRAILING = new Set(['"', "'", "`", ")", "]", "}", ">", ".", ",", ";", ":", "!", "?", "…", "*"]);
+
+/** [lead, core, trail] of a token: quotes, brackets and sentence punctuation around its core. */
+export function splitWrapping(token: string): [string, string, string] {
+  let start = 0;
+  let end = token.length;
+  const placeholderAt = (i: number) => PLACEHOLDERS.some((p) => token.startsWith(p, i));
+  const placeholderEndsAt = (i: number) => PLACEHOLDERS.some((p) => token.endsWith(p, i));
+  while (start < end && LEADING.has(token[start] ?? "") && !placeholderAt(start)) start++;
+  while (end > start && TRAILING.has(token[end - 1] ?? "") && !placeholderEndsAt(end)) end--;
+  return [token.slice(0, start), token.slice(start, end), token.slice(end)];
+}
+
+/** The free-text stage: every token whose pieces are not all known becomes <name>. */
+export function keepKnownTokens(text: string): string {
+  return text.replace(/\S+/g, (token) => {
+    const [lead, core, trail] = splitWrapping(token);
+    return isKnownToken(core) ? token : `${lead}${NAME_PLACEHOLDER}${trail}`;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+/**
+ * A sanitised name with each "."/"_"/"-" piece that mixes letters and digits and is not known
+ * (db01, cx21, 7f3a9c) replaced by "name"; alphabetic pieces — an operator's own labels — and
+ * numbers stay: onprem-db01-smoke → onprem-name-smoke, k3s-ha-3nodes stays.
+ */
+export function knownNamePieces(name: string): string {
+  return name.replace(/[A-Za-z0-9]+/g, (piece) =>
+    /[A-Za-z]/.test(piece) && /\d/.test(piece) && !isKnownPiece(piece) ? "name" : piece,
+  );
+}
