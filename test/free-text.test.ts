@@ -44,6 +44,9 @@ describe("pieces", () => {
     ["restarted", true],
     ["misconfigured", true],
     ["naïve", true],
+    ["cafe", true],
+    ["s1", true],
+    ["p99", true],
     ["日本語", true],
     // vocabulary terms, versions, counted words with numbers
     ["k3s", true],
@@ -69,6 +72,7 @@ describe("pieces", () => {
     ["ImagePullBackOff", true],
     // identifiers
     ["db01", false],
+    ["vm2", false],
     ["srv02", false],
     ["node01", false],
     ["worker3", false],

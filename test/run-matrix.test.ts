@@ -938,7 +938,7 @@ describe("hostile and broken conditions: always a summary, bounded output, no to
 
   test.concurrent("a skip reason far over 400 characters is cut, not refused: recorded, the others still run", () =>
     withSandbox(async (sb) => {
-      const long = Array.from({ length: 150 }, (_, i) => `word${i}`).join(" ");
+      const long = Array.from({ length: 150 }, (_, i) => `attempt${i}`).join(" ");
       sb.scenario("a-long", allLevels([`@echo "[SKIP] ${long}"; exit 3`]));
       sb.scenario("b-after", allLevels(["@true"]));
       const r = await sb.run("run-matrix", ["static", "a-long", "b-after", "--scenarios-dir", sb.scenarios]);

@@ -12,8 +12,8 @@ let dictionary: ReadonlySet<string> | undefined;
 let vocabulary: ReadonlySet<string> | undefined;
 
 /**
- * Every word lower-cased; a word with an apostrophe also gives its pieces, the way the free-text
- * model splits it ("couldn't" → "couldn", "t").
+ * Every word lower-cased, also without its accents; a word with an apostrophe or a hyphen also
+ * gives its pieces, the way the free-text model splits it ("couldn't" → "couldn", "t").
  */
 function loadDictionary(): ReadonlySet<string> {
   const words = new Set<string>();
@@ -22,6 +22,8 @@ function loadDictionary(): ReadonlySet<string> {
     for (const word of list) {
       const lower = word.toLowerCase();
       words.add(lower);
+      // café is also known as cafe (free-text.ts looks pieces up both ways)
+      if (/[^\x00-\x7f]/.test(lower)) words.add(lower.normalize("NFD").replace(/\p{M}+/gu, ""));
       if (lower.includes("'") || lower.includes("-"))
         for (const piece of lower.split(/['-]/)) words.add(piece);
     }
