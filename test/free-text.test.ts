@@ -73,6 +73,9 @@ describe("pieces", () => {
     // identifiers
     ["db01", false],
     ["vm2", false],
+    ["gitea01", false],
+    ["postgres2", false],
+    ["anders", false],
     ["srv02", false],
     ["node01", false],
     ["worker3", false],
