@@ -272,6 +272,38 @@ describe("the four binaries copied alone, PATH with only make and coreutils", ()
     expect(result.stdout).not.toContain("[PASS]");
   });
 
+  test("a reason passes the free-text model inside the binary: word lists bundled, identifiers replaced", async () => {
+    const box = sandbox();
+    const bin = join(box.dir, "bin");
+    mkdirSync(bin);
+    copyFileSync(join(DIST, "pk3s-run-matrix"), join(bin, "pk3s-run-matrix"));
+    chmodSync(join(bin, "pk3s-run-matrix"), 0o755);
+    const own = join(box.dir, "own");
+    mkdirSync(join(own, "words"), { recursive: true });
+    const reason = "kubeconfig webhook timeout on payroll-db01 after 1m30s, CrashLoopBackOff";
+    writeFileSync(
+      join(own, "words", "Makefile"),
+      `scenario-test-static:\n\t@echo "[SKIP] ${reason}"; exit 3\n`,
+    );
+    const artifacts = join(box.dir, "artifacts");
+    const env = box.env({
+      PATH: makeOnlyPath(box.dir),
+      TEST_ARTIFACTS_DIR: artifacts,
+      TELEMETRY_ENABLED: "false",
+    });
+    const result = await exec(
+      [join(bin, "pk3s-run-matrix"), "static", "words", "--scenarios-dir", own],
+      env,
+      box.dir,
+      60_000,
+    );
+    expect(result.code).toBe(0);
+    const [manifest] = readdirSync(join(artifacts, "infra-runs")).map((f) =>
+      JSON.parse(readFileSync(join(artifacts, "infra-runs", f), "utf8")),
+    );
+    expect(manifest?.skip_reason).toBe("kubeconfig webhook timeout on <name> after 1m30s, CrashLoopBackOff");
+  });
+
   test("an unusable cache stops nothing that does not need the bundled scenarios", async () => {
     const box = sandbox();
     const cacheHome = join(box.dir, "cache");

@@ -162,6 +162,7 @@ describe("sanitizeText", () => {
     ["curl https://get.k3s.io failed", "curl https://get.k3s.io failed"],
     ["etcd cluster is misconfigured", "etcd cluster is misconfigured"],
     ["naïve café 日本語 🎉", "naïve café 日本語 🎉"],
+    ["qemu-user-static builds arm64 images on x86_64", "qemu-user-static builds arm64 images on x86_64"],
   ] as const)("%p → %p", (input, output) => {
     expect(sanitizeText(input)).toBe(output);
   });

@@ -34,7 +34,7 @@ const WORD_NUMBER_RE = /^([A-Za-z][A-Za-z0-9]*?[A-Za-z])(\d+)$|^([A-Za-z])(\d+)$
 const NUMBER_WORD_RE = /^\d+([A-Za-z]{3,})\d*$/;
 /** Letters of the scripts the English dictionary judges, and those that can pass for them. */
 const JUDGED_LETTER_RE = /[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}]/u;
-/** Common endings a known word takes. */
+/** Common endings a known word takes (not -r after a final e: olive+r, home+r are names). */
 const SUFFIXES = ["s", "es", "ed", "d", "ing", "er", "ers"] as const;
 /** The parts of a CamelCase word: Crash|Loop|Back|Off, OOM|Killed, K8s|Version. */
 const CAMEL_PART_RE = /[A-Z]{2,}(?=[A-Z][a-z]|\d|$)|[A-Z]?[a-z]+|[A-Z]+|\d+/g;
