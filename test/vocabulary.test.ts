@@ -81,6 +81,10 @@ describe("lib/privacy/vocabulary.txt", () => {
     expect(TERMS.filter((term) => term.split("-").some((piece) => CANARIES.includes(piece)))).toEqual([]);
   });
 
+  test("no term is a word of three letters or fewer (kept anyway; here it would join names: will+iam)", () => {
+    expect(TERMS.filter((term) => /^[a-z]{1,3}$/.test(term))).toEqual([]);
+  });
+
   test("no term is a host-name word with a number (node1, server-02, vm3, k3s2 …)", () => {
     const hostish =
       /^(host|node|server|srv|vm|worker|master|agent|web|db|box|pc|desktop|laptop|ip|k3s)-?[0-9]+$/;
