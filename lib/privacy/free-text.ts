@@ -103,13 +103,15 @@ function isKnownSimplePiece(piece: string): boolean {
 }
 
 /**
- * A lower-case piece of letters and digits: one letter and a number (s1, p99), a term (k3s,
+ * A lower-case piece of letters and digits: one letter and a number (s1, p99), a hex literal
+ * (0x1f), a term (k3s,
  * arm64 — counted words first, so a scenario name's k3s or v1 needs no list), a word and a
  * number (python3, 3nodes), or a term with a version (k3s1, rke2r1).
  */
 function isKnownAlphanumeric(lower: string): boolean {
-  // one letter and a number counts something (s1, j3, p99, x2): too short to name anyone
-  if (COUNTED_WORDS.has(lower) || /^[a-z]\d{1,3}$/.test(lower)) return true;
+  // one letter and a number counts something (s1, j3, p99, x2): too short to name anyone; a hex
+  // literal (0x80070005, an exit or error code; one spelling a private address is the rules' <ip>)
+  if (COUNTED_WORDS.has(lower) || /^[a-z]\d{1,3}$|^0x[0-9a-f]{1,8}$/.test(lower)) return true;
   // a counted word's number is a version or a count (python3, sha256); any other term's may
   // number a machine (gitea01, postgres2): not known
   const counted = WORD_NUMBER_RE.exec(lower);
@@ -195,12 +197,14 @@ const DOTTED_RUN_RE =
 const DATE_TIME_RE =
   /\d{4}-\d{2}-\d{2}(?:[T_]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?|\b\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g;
 /**
- * A Kubernetes pod name's generated ends: the ReplicaSet hash and the 5-character suffix
- * (coredns-5d78c9869d-x2kqz) or the suffix alone (svclb-traefik-4hkmz), both spelt in the
- * alphabet Kubernetes draws them from (no vowels, no 0, 1, 3).
+ * A Kubernetes pod name's generated ends: the ReplicaSet hash (with a digit) and the 5-character
+ * suffix (coredns-5d78c9869d-x2kqz), the hash alone (a ReplicaSet: coredns-5d78c9869d; 9–10
+ * characters, two digits or more) or the
+ * suffix alone (svclb-traefik-4hkmz), spelt in the alphabet Kubernetes draws them from (no
+ * vowels, no 0, 1, 3).
  */
 const POD_TAIL_RE =
-  /(?<=[a-z0-9]-)(?:(?=[a-z]*\d)[bcdfghjklmnpqrstvwxz2456789]{6,10}-[a-z0-9]{5}|[bcdfghjklmnpqrstvwxz2456789]{5})(?![A-Za-z0-9-])/g;
+  /(?<=[a-z0-9]-)(?:(?=[a-z]*\d)[bcdfghjklmnpqrstvwxz2456789]{6,10}-[a-z0-9]{5}|(?=(?:[a-z]*\d){2})[bcdfghjklmnpqrstvwxz2456789]{9,10}|[bcdfghjklmnpqrstvwxz2456789]{5})(?![A-Za-z0-9-])/g;
 /** Cloud instance types: t4g.small, m5.large, c6i.2xlarge. */
 const INSTANCE_TYPE_RE =
   /(?<![A-Za-z0-9])[a-z]{1,3}\d[a-z0-9-]{0,4}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)(?![A-Za-z0-9])/g;
