@@ -1,12 +1,12 @@
 // The outbox and pk3s-flush (docs/privacy-and-telemetry.md › Usage events): concurrent flushers deliver each event once, a killed
 // flusher loses nothing, corrupt files are quarantined, modes are private, and the flush
 // options (--purge, --dry-run, --json, consent) do what they say.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "../lib/telemetry/correlation.ts";
 import { Outbox, WRITE_GRACE_MS } from "../lib/telemetry/outbox.ts";
-import { ageBeyondWriteGrace, queuedText, queueEvents } from "./support/events.ts";
+import { ageBeyondWriteGrace, makeEvent, queuedText, queueEvents } from "./support/events.ts";
 import { backgroundFlushers } from "./support/hostile.ts";
 import { baseEnv, counts, finish, linesWith, REPO, run, running, start, waitFor } from "./support/run.ts";
 import { useScope } from "./support/scope.ts";
@@ -267,6 +267,31 @@ describe("modes and options", () => {
     expect(result.code).toBe(0);
     expect(statSync(other.outbox).mode & 0o777).toBe(0o700);
     expect(statSync(join(other.outbox, "pending")).mode & 0o777).toBe(0o700);
+  });
+
+  test("queueing into an existing outbox only looks (lstat), makes nothing: no mkdir failing with EEXIST", () => {
+    const dirs = scope.dirs();
+    const nodeFs = process.getBuiltinModule("node:fs");
+    const box = new Outbox(dirs.outbox);
+    const mkdirs = spyOn(nodeFs, "mkdirSync");
+    const lstats = spyOn(nodeFs, "lstatSync");
+    try {
+      box.enqueue(makeEvent()); // fresh: the outbox and its five areas are made
+      expect(mkdirs.mock.calls.map((call) => String(call[0]))).toEqual(
+        ["", "/pending", "/claimed", "/dead-letter", "/quarantine", "/tmp"].map((a) => `${dirs.outbox}${a}`),
+      );
+      mkdirs.mockClear();
+      lstats.mockClear();
+      box.enqueue(makeEvent());
+      box.enqueue(makeEvent());
+      expect(mkdirs).not.toHaveBeenCalled();
+      // Each queueing still checks all six directories, every time.
+      expect(lstats).toHaveBeenCalledTimes(12);
+    } finally {
+      mkdirs.mockRestore();
+      lstats.mockRestore();
+    }
+    expect(box.pending()).toHaveLength(3);
   });
 
   test("--purge removes the pending events and sends nothing", async () => {

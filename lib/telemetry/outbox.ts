@@ -54,12 +54,19 @@ export class OutboxRefused extends Error {
 
 /** Why a directory may not hold this user's outbox, or null when it may. Never follows a link. */
 export function dirProblem(path: string): string | null {
-  let stats: import("node:fs").Stats;
+  let stats: Stats;
   try {
     stats = fs().lstatSync(path);
   } catch (error) {
     return `cannot be examined (${errorCode(error) ?? "error"})`;
   }
+  return statsProblem(stats);
+}
+
+type Stats = import("node:fs").Stats;
+
+/** Why what lstat found may not be one of this user's outbox directories, or null. */
+function statsProblem(stats: Stats): string | null {
   if (stats.isSymbolicLink()) return "is a symbolic link";
   if (!stats.isDirectory()) return "is not a directory";
   if (stats.uid !== ownUid()) return `is owned by another user (uid ${stats.uid})`;
@@ -115,7 +122,17 @@ export class Outbox {
     for (const area of DIRS) this.ensureDir(this.area(area), false);
   }
 
+  /**
+   * Looked at before anything is made: a directory that exists (at every queueing but the
+   * first) costs one lstat and no mkdir failing with EEXIST (a thrown error each).
+   */
   private ensureDir(path: string, recursive: boolean): void {
+    const found = lstatIfThere(path);
+    if (found) {
+      const problem = statsProblem(found);
+      if (problem) throw refused(path, problem);
+      return;
+    }
     try {
       fs().mkdirSync(path, { recursive, mode: 0o700 });
     } catch (error) {
@@ -248,6 +265,18 @@ export class Outbox {
     const out = {} as Record<Area, number>;
     for (const area of DIRS) out[area] = listSorted(this.area(area)).length;
     return out;
+  }
+}
+
+/**
+ * What lstat says of `path`; undefined when nothing is there, and also when lstat fails
+ * otherwise (EACCES, ENOTDIR): the mkdir that follows then fails with that error.
+ */
+function lstatIfThere(path: string): Stats | undefined {
+  try {
+    return fs().lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }
 
