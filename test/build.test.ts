@@ -248,29 +248,70 @@ describe("the four binaries copied alone, PATH with only make and coreutils", ()
     );
   }, 300_000);
 
-  test("a foreign cache directory is refused with one clear line, before any scenario runs", async () => {
+  test("a foreign cache directory: one clear line first, every scenario recorded failed with it, a summary, exit 1", async () => {
     const box = sandbox();
     const cacheHome = join(box.dir, "cache");
     mkdirSync(join(cacheHome, "pk3s-infra-telemetry"), { recursive: true });
     chmodSync(join(cacheHome, "pk3s-infra-telemetry"), 0o777);
     const artifacts = join(box.dir, "artifacts");
+    const env = box.env({
+      PATH: makeOnlyPath(box.dir),
+      XDG_CACHE_HOME: cacheHome,
+      TEST_ARTIFACTS_DIR: artifacts,
+      TELEMETRY_OUTBOX_DIR: box.outbox,
+    });
+    const why = "writable by other users (mode 777): refusing to use it as a cache";
     const result = await exec(
-      [join(DIST, "pk3s-run-matrix"), "static", "multipass"],
-      box.env({
-        PATH: makeOnlyPath(box.dir),
-        XDG_CACHE_HOME: cacheHome,
-        TEST_ARTIFACTS_DIR: artifacts,
-        TELEMETRY_OUTBOX_DIR: box.outbox,
-      }),
+      [join(DIST, "pk3s-run-matrix"), "static", "multipass", "onprem-basic"],
+      env,
       box.dir,
       60_000,
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("cannot unpack the bundled scenarios:");
-    expect(result.stderr).toContain("writable by other users (mode 777): refusing to use it as a cache");
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    const errors = result.stderr.trim().split("\n");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toStartWith("pk3s-run-matrix: error: cannot unpack the bundled scenarios:");
+    expect(errors[0]).toContain(why);
+    const out = result.stdout.trim().split("\n");
+    for (const [i, name] of ["multipass", "onprem-basic"].entries()) {
+      expect(out[i]).toStartWith(`[FAIL] ${name} scenario-test-static: cannot unpack the bundled scenarios:`);
+      expect(out[i]).toContain(why);
+    }
     expect(result.stdout).not.toContain("[PASS]");
-  });
+
+    // Recorded like any failure: the summary (written, and named in the output) and a manifest each.
+    const summaries = readdirSync(artifacts).filter((f) => f.endsWith("-summary.json"));
+    expect(summaries).toHaveLength(1);
+    expect(result.stdout).toContain(summaries[0] as string);
+    const summary = JSON.parse(readFileSync(join(artifacts, summaries[0] as string), "utf8"));
+    expect(summary.fail).toEqual(["multipass", "onprem-basic"]);
+    expect(summary.pass).toEqual([]);
+    const manifests = readdirSync(join(artifacts, "infra-runs")).map((f) =>
+      JSON.parse(readFileSync(join(artifacts, "infra-runs", f), "utf8")),
+    );
+    expect(manifests.map((m) => [m.scenario, m.result]).sort()).toEqual([
+      ["multipass", "fail"],
+      ["onprem-basic", "fail"],
+    ]);
+    for (const manifest of manifests) {
+      expect(manifest.fail_reason).toStartWith("cannot unpack the bundled scenarios:");
+      expect(manifest.fail_reason).toContain(why);
+      expect(manifest.fail_reason).not.toContain(box.dir); // the path is the operator's: sanitised
+      expect(summary.scenario_results[manifest.scenario]?.fail_reason).toBe(manifest.fail_reason);
+    }
+
+    // pk3s-run-scenario the same way: one line, the scenario recorded failed, exit 1.
+    const single = await exec([join(DIST, "pk3s-run-scenario"), "static", "multipass"], env, box.dir, 60_000);
+    expect(single.code).toBe(1);
+    expect(single.stderr.trim().split("\n")).toEqual([expect.stringContaining(why)]);
+    expect(single.stdout).toStartWith(
+      "[FAIL] multipass scenario-test-static: cannot unpack the bundled scenarios:",
+    );
+    expect(readdirSync(join(artifacts, "infra-runs"))).toHaveLength(3);
+    // Nothing was unpacked, moved or chmodded in the refused cache.
+    expect(readdirSync(join(cacheHome, "pk3s-infra-telemetry"))).toEqual([]);
+    expect(lstatSync(join(cacheHome, "pk3s-infra-telemetry")).mode & 0o777).toBe(0o777);
+  }, 120_000);
 
   test("a reason passes the free-text model inside the binary: word lists bundled, identifiers replaced", async () => {
     const box = sandbox();

@@ -16,7 +16,7 @@ import {
   watchInterrupts,
 } from "../runs/runner.ts";
 import {
-  bundledDirFor,
+  bundledLookup,
   resolveScenario,
   ScenarioError,
   scenarioSource,
@@ -43,30 +43,43 @@ const OPTIONS = {
   durations: { type: "string" },
 } as const;
 
-/** Resolve each name; an unknown or broken scenario becomes a recorded failure, not an abort. */
-function specsFor(level: TestLevel, names: string[], scenariosDir: string | undefined): ScenarioSpec[] {
-  const bundledDir = bundledDirFor({ scenariosDir, env: process.env });
-  return names.map((name) => {
-    const target = scenarioTarget(level);
+/**
+ * Resolve each name; an unknown or broken scenario becomes a recorded failure, not an abort, and
+ * so does every scenario when the bundled ones are the source and cannot be unpacked (`problem`,
+ * said once by the caller).
+ */
+function specsFor(
+  level: TestLevel,
+  names: string[],
+  scenariosDir: string | undefined,
+): { specs: ScenarioSpec[]; problem: string | null } {
+  const lookup = bundledLookup({ scenariosDir, env: process.env });
+  const { bundledDir } = lookup;
+  const target = scenarioTarget(level);
+  const failed = (name: string, problem: string): ScenarioSpec => ({
+    name,
+    level,
+    dir: null,
+    definition: null,
+    source: scenarioSource({ scenariosDir, env: process.env, bundledDir }).kind,
+    target,
+    makeArgs: [],
+    problem,
+  });
+  if (lookup.problem !== null) {
+    return { specs: names.map((name) => failed(name, lookup.problem)), problem: lookup.problem };
+  }
+  const specs = names.map((name) => {
     try {
       const resolved = resolveScenario(name, { scenariosDir, env: process.env, bundledDir });
       const { dir, definition, source } = resolved;
       return { name, level, dir, definition, source, target, makeArgs: [] };
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      const source = scenarioSource({ scenariosDir, env: process.env, bundledDir }).kind;
-      return {
-        name,
-        level,
-        dir: null,
-        definition: null,
-        source,
-        target,
-        makeArgs: [],
-        problem: error.recordable,
-      };
+      return failed(name, error.recordable);
     }
   });
+  return { specs, problem: null };
 }
 
 /** Progress: one status line at a terminal, nothing elsewhere (CI, pipes). */
@@ -131,7 +144,10 @@ export async function main(argv: string[], log: Logger): Promise<number> {
     log,
   });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
-  let specs = specsFor(level, names, values["scenarios-dir"]);
+  const looked = specsFor(level, names, values["scenarios-dir"]);
+  let specs = looked.specs;
+  // An unusable cache of the bundled scenarios: said once, every scenario recorded failed with it.
+  if (looked.problem) log.error(looked.problem);
   const noMake = makeMissing(process.env);
   if (noMake) {
     // Said once, before anything runs; every scenario is still recorded (failed, with the reason).

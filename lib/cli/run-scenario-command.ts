@@ -7,8 +7,9 @@ import { runScenarioCheckIfAsked } from "../checks/commands.ts";
 import { detectCi } from "../runs/ci.ts";
 import { makeMissing, resultLine, runScenario, type ScenarioSpec, watchInterrupts } from "../runs/runner.ts";
 import {
-  bundledDirFor,
+  assertScenarioName,
   bundledDirIfUsable,
+  bundledLookup,
   readScenarioDefinition,
   resolveScenario,
   ScenarioError,
@@ -49,7 +50,23 @@ function scenarioSpec(
     };
   }
   const search = { scenariosDir: options.scenariosDir, env: process.env };
-  const resolved = resolveScenario(name, { ...search, bundledDir: bundledDirFor(search) });
+  const lookup = bundledLookup(search);
+  if (lookup.problem !== null) {
+    // The bundled scenarios cannot be unpacked: recorded failed with why (the caller says it).
+    assertScenarioName(name);
+    const source = "bundled";
+    return {
+      name,
+      level,
+      dir: null,
+      definition: null,
+      source,
+      target,
+      makeArgs: options.makeArgs,
+      problem: lookup.problem,
+    };
+  }
+  const resolved = resolveScenario(name, { ...search, bundledDir: lookup.bundledDir });
   return {
     name,
     level,
@@ -88,6 +105,8 @@ export async function main(argv: string[], log: Logger): Promise<number> {
     throw error;
   }
 
+  // Only an unusable cache of the bundled scenarios leaves a problem here: said before anything runs.
+  if (spec.problem) log.error(spec.problem);
   const noMake = makeMissing(process.env);
   if (noMake) {
     // Said once, before anything runs; the scenario is still recorded (failed, with the reason).

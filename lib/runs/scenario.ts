@@ -448,6 +448,23 @@ export function bundledDirFor(
   return scenarioSource({ ...options, bundledDir: "" }).kind === "bundled" ? bundled() : "";
 }
 
+/**
+ * bundledDirFor, or — a compiled binary that cannot unpack its bundled scenarios (an unusable
+ * cache: CacheError) — why not, so that every scenario is recorded failed with that reason and
+ * the run still ends with its summary, as when make is missing.
+ */
+export function bundledLookup(
+  options: Omit<ScenarioSearchOptions, "bundledDir">,
+  bundled: () => string = bundledScenariosDir,
+): { bundledDir: string; problem: null } | { bundledDir: ""; problem: string } {
+  try {
+    return { bundledDir: bundledDirFor(options, bundled), problem: null };
+  } catch (error) {
+    if (error instanceof CacheError) return { bundledDir: "", problem: error.message };
+    throw error;
+  }
+}
+
 /** bundledScenariosDir(), or "" when a compiled binary cannot unpack them (to classify a --dir). */
 export function bundledDirIfUsable(bundled: () => string = bundledScenariosDir): string {
   try {
