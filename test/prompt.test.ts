@@ -211,10 +211,11 @@ describe("askConsent({ input, output })", () => {
     expect(promptMessage(null)).toContain("No endpoint is configured");
   });
 
-  test("Ctrl-C: a quiet ExitError(130), the cancelled frame says it once and shows no answer", async () => {
+  test("Ctrl-C: a quiet ExitError(130) that ends by SIGINT, the cancelled frame says it once and shows no answer", async () => {
     const { error, text } = await askWith("\x03");
     expect(error).toBeInstanceOf(ExitError);
-    expect([(error as ExitError).code, (error as ExitError).quiet]).toEqual([130, true]);
+    const exit = error as ExitError;
+    expect([exit.code, exit.quiet, exit.signal]).toEqual([130, true, "SIGINT"]);
     const cancelled = text.slice(text.lastIndexOf(`\u25A0  ${PROMPT_PHRASE}`));
     expect(cancelled.trim().endsWith(CANCELLED_MESSAGE)).toBe(true);
     expect(cancelled).not.toMatch(/\bYes\b|\bNo\b/);
@@ -387,6 +388,51 @@ describe("pk3s-run-matrix consent under a pty", () => {
     const summaries = readdirSync(t.artifacts).filter((f) => f.endsWith("-summary.json"));
     expect(summaries).toHaveLength(3);
   });
+});
+
+describe("Ctrl-C at the question through a Make target", () => {
+  // The question reads Ctrl-C as a key, so the terminal sends no SIGINT: the runner ends by
+  // SIGINT itself, sent to its process group (make, what it started, the shell that started
+  // make: all that the terminal's Ctrl-C reaches), so make is interrupted exactly as by a Ctrl-C
+  // while scenarios run. The shell traps SIGINT to outlive make: it says how make ended
+  // (130: killed by SIGINT), then shows the terminal's modes.
+  test.each(["test-matrix-all", "test-static"])(
+    "make %s: make is interrupted (Interrupt, 130 — never Error 130 and exit 2), nothing runs, the terminal is restored",
+    async (target) => {
+      const t = tree();
+      const receiver = scope.receiver();
+      const make = ["make", "--no-print-directory", "-C", REPO, target, `SCENARIOS=${FIXTURES.join(" ")}`];
+      const session = pty(
+        [
+          "/bin/sh",
+          "-c",
+          `trap 'echo shell-got-int' INT; ${make.map(shq).join(" ")}; echo "make-exit=$?"; stty -a`,
+        ],
+        ptyEnv(t, receiver, { PK3S_SCENARIOS_DIR: t.scenarios }),
+      );
+      await answer(session, "\x03");
+      expect(await session.exited(60_000)).toBe(0); // the shell's own exit: it outlived make
+      const out = plain(session.output());
+
+      expect(out).toContain("make-exit=130");
+      expect(out).toMatch(new RegExp(`\\*\\*\\* \\[Makefile:\\d+: ${target}\\] Interrupt`));
+      expect(out).not.toContain("Error 130");
+      expect(out.split(CANCELLED_MESSAGE)).toHaveLength(2);
+      expect(promptCount(session.output())).toBe(1);
+      // The question left the terminal as it found it: line editing and Ctrl-C as a signal.
+      const modes = out.slice(out.indexOf("make-exit=130"));
+      expect(modes).toMatch(/(^|\s)icanon(\s|$)/m);
+      expect(modes).toMatch(/(^|\s)isig(\s|$)/m);
+      expect(modes).toMatch(/(^|\s)echo(\s|$)/m);
+      // Nothing ran, nothing was written or remembered.
+      expect(readdirSync(t.records)).toEqual([]);
+      expect(filesUnder(t.artifacts)).toEqual([]);
+      expect(filesUnder(t.config)).toEqual([]);
+      expect(existsSync(t.outbox)).toBe(false);
+      expect(receiver.requests).toHaveLength(0);
+    },
+    90_000,
+  );
 });
 
 // ---- the remembered answer: asked once across runs, reset, a changed disclosure ------------

@@ -2,9 +2,10 @@
 // with @clack/core's confirm and a frame of our own: it says what is sent, that the choice
 // reaches nested productive-k3s-core bootstraps, where events go and how to change the answer
 // later. Enter accepts the default Yes; the answer is remembered (decision.ts). Ctrl-C ends the
-// command with exit 130 and one message — the cancelled frame's own — with nothing written or
-// remembered. Only the root programs load this module: it keeps the terminal libraries out of
-// pk3s-emit and pk3s-flush, which start faster without them.
+// command by SIGINT (exit status 130) with one message — the cancelled frame's own — and nothing
+// written or remembered; a make that started it is interrupted as by any Ctrl-C. Only the root
+// programs load this module: it keeps the terminal libraries out of pk3s-emit and pk3s-flush,
+// which start faster without them.
 import { styleText } from "node:util";
 import { ConfirmPrompt, isCancel, wrapTextWithPrefix } from "@clack/core";
 import { S_BAR, S_BAR_END, S_RADIO_ACTIVE, S_RADIO_INACTIVE, symbol } from "@clack/prompts";
@@ -51,7 +52,8 @@ export const FALLBACK_COLUMNS = 80;
 
 /**
  * Ask once. `output` is stderr when stdout is captured (e.g. `pk3s-run-matrix consent` in a
- * Makefile). Resolves to the answer; Ctrl-C throws a quiet ExitError(130): the frame said it.
+ * Makefile). Resolves to the answer; Ctrl-C throws a quiet ExitError(130): the frame said it,
+ * and the command then ends by SIGINT, as the key would have ended it without the question.
  */
 export async function askConsent(message: string, streams: PromptStreams = {}): Promise<boolean> {
   const input = streams.input ?? process.stdin;
@@ -81,7 +83,7 @@ export async function askConsent(message: string, streams: PromptStreams = {}): 
   });
   const answer = await prompt.prompt();
   if (isCancel(answer) || answer === undefined) {
-    throw new ExitError("aborted at the telemetry prompt", 130, { quiet: true });
+    throw new ExitError("aborted at the telemetry prompt", 130, { quiet: true, signal: "SIGINT" });
   }
   return answer;
 }
