@@ -1,8 +1,12 @@
 // Shard planning (lib/runs/shards.ts): the `I/N` option, the logical matrix's id, the split by
 // count and by recorded durations (tables with hand-worked answers, and properties every split
-// must have), and the session derived from a CI run.
+// must have), and the session derived from a CI run: handed to the execution's context, never
+// written into the environment.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { startExecution } from "../lib/cli/context.ts";
+import { createLogger } from "../lib/cli/log.ts";
+import { selectShard } from "../lib/cli/shard-options.ts";
 import {
   ciSessionId,
   logicalMatrixId,
@@ -10,6 +14,7 @@ import {
   planShards,
   recordedDurations,
 } from "../lib/runs/shards.ts";
+import { propagatedSet } from "../lib/telemetry/propagation.ts";
 
 describe("parseShard", () => {
   test.each([
@@ -190,5 +195,61 @@ describe("ciSessionId", () => {
     ["a run id without the CI's flag", { GITHUB_RUN_ID: "1" }],
   ])("%s → null", (_label, env) => {
     expect(ciSessionId(env)).toBeNull();
+  });
+});
+
+describe("selectShard and the execution's session", () => {
+  const ci = {
+    GITHUB_ACTIONS: "true",
+    GITHUB_REPOSITORY: "o/r",
+    GITHUB_RUN_ID: "31337",
+    GITHUB_RUN_ATTEMPT: "1",
+  };
+  const names = ["a", "b", "c", "d"];
+  const quiet = createLogger("test", () => {});
+
+  test("sharded in CI without TELEMETRY_SESSION_ID: the CI run's session is returned, the environment left as it was", async () => {
+    const env = { ...ci };
+    const selected = await selectShard("static", names, { shard: "2/2" }, env);
+    expect(selected.sessionId).toBe(ciSessionId(ci) as string);
+    expect(env).toEqual(ci); // nothing written into it
+    const ctx = await startExecution({ flag: "disable", log: quiet, env, sessionId: selected.sessionId });
+    expect(ctx.settings.sessionId).toBe(selected.sessionId as string);
+    expect(ctx.correlation.sessionId).toBe(selected.sessionId as string);
+    // What each scenario's make receives.
+    const set = propagatedSet(ctx.settings, ctx.consent, ctx.correlation);
+    expect(set.TELEMETRY_SESSION_ID).toBe(selected.sessionId as string);
+  });
+
+  test.each([
+    [
+      "TELEMETRY_SESSION_ID is set",
+      { ...ci, TELEMETRY_SESSION_ID: "0190b000-1111-7222-8333-444455556666" },
+      "2/2",
+    ],
+    ["not in CI", {}, "2/2"],
+    ["not sharded", { ...ci }, undefined],
+  ])(
+    "%s: no session of its own; the execution's is the environment's or a new one",
+    async (_label, env, shard) => {
+      const before = { ...env };
+      const selected = await selectShard("static", names, { shard }, env);
+      expect(selected.sessionId).toBeUndefined();
+      expect(env).toEqual(before);
+      const ctx = await startExecution({ flag: "disable", log: quiet, env, sessionId: selected.sessionId });
+      if ("TELEMETRY_SESSION_ID" in env) expect(ctx.correlation.sessionId).toBe(env.TELEMETRY_SESSION_ID);
+      else expect(ctx.correlation.sessionId).not.toBe(ciSessionId(ci) as string);
+    },
+  );
+
+  test("the environment's own session wins over one handed to startExecution", async () => {
+    const own = "0190b000-1111-7222-8333-444455556666";
+    const ctx = await startExecution({
+      flag: "disable",
+      log: quiet,
+      env: { TELEMETRY_SESSION_ID: own },
+      sessionId: ciSessionId(ci) as string,
+    });
+    expect(ctx.correlation.sessionId).toBe(own);
   });
 });

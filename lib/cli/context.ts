@@ -31,6 +31,11 @@ export interface StartOptions {
   operator?: ((settings: Settings) => Operator | undefined) | undefined;
   log: Logger;
   env?: Env;
+  /**
+   * The session when the environment names none (TELEMETRY_SESSION_ID unset): the one every
+   * shard of a CI run derives alike (shard-options.ts). The environment's own always wins.
+   */
+  sessionId?: string | undefined;
 }
 
 /**
@@ -75,7 +80,9 @@ export async function resolveExecutionConsent(
 }
 
 export async function startExecution(options: StartOptions): Promise<ExecutionContext> {
-  const settings = readSettings(options.log, options.env);
+  const read = readSettings(options.log, options.env);
+  const settings =
+    read.sessionId === null && options.sessionId ? { ...read, sessionId: options.sessionId } : read;
   const operator = options.operator?.(settings);
   const consent = await resolveExecutionConsent(options.flag, settings, { operator, log: options.log });
   return { settings, consent, correlation: correlate(settings) };

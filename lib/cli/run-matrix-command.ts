@@ -134,7 +134,7 @@ export async function main(argv: string[], log: Logger): Promise<number> {
   if (rawNames.length === 0) throw new UsageError("give at least one scenario");
   const unique = [...new Set(rawNames)];
   if (unique.length < rawNames.length) log.warn("duplicate scenario names given; each runs once");
-  const { names, shard } = await selectShard(level, unique, values, process.env);
+  const { names, shard, sessionId } = await selectShard(level, unique, values, process.env);
   const jobsAsked = intOption("jobs", values.jobs, 1, 64) ?? 1;
   const jobs = level === "live" && !values["parallel-live"] ? 1 : jobsAsked;
 
@@ -142,6 +142,7 @@ export async function main(argv: string[], log: Logger): Promise<number> {
     flag: values.telemetry,
     operator: (settings) => terminalOperator(settings, log),
     log,
+    sessionId,
   });
   const emitter = new Emitter(ctx.settings, ctx.consent, ctx.correlation, { dryRun: false, log });
   const looked = specsFor(level, names, values["scenarios-dir"]);

@@ -1,27 +1,31 @@
 // Shard options of pk3s-run-matrix (docs/sharding.md): `--shard I/N` picks this runner's part of
 // the logical matrix, `--durations FILE[,FILE…]` balances the parts by an earlier run's
 // durations, and all shards of one CI run get one session (the caller's TELEMETRY_SESSION_ID,
-// else one derived from the CI run).
+// else one derived from the CI run, handed to the execution's context — never written back into
+// the environment).
 import type { ShardBlock } from "../artifacts/records.ts";
 import { ciSessionId, logicalMatrixId, parseShard, planShards, recordedDurations } from "../runs/shards.ts";
 import type { TestLevel } from "../telemetry/event.ts";
+import type { Env } from "../util/env.ts";
 import { UsageError } from "./args.ts";
 
 export interface ShardSelection {
   /** This runner's scenarios (all of them when unsharded). */
   names: string[];
   shard?: ShardBlock;
+  /**
+   * Sharded in CI without TELEMETRY_SESSION_ID: the session derived from the CI run, the same
+   * in every shard of it (startExecution's `sessionId`).
+   */
+  sessionId?: string;
 }
 
-/**
- * Pick this shard's scenarios. Sets TELEMETRY_SESSION_ID in `env` (derived from the CI run)
- * when sharded without one, so every shard reports the same session.
- */
+/** Pick this shard's scenarios, and the session all shards share when the environment names none. */
 export async function selectShard(
   level: TestLevel,
   names: string[],
   raw: { shard?: string | undefined; durations?: string | undefined },
-  env: Record<string, string | undefined>,
+  env: Env,
 ): Promise<ShardSelection> {
   if (raw.shard === undefined) {
     if (raw.durations !== undefined) throw new UsageError("--durations is only used with --shard I/N");
@@ -40,11 +44,9 @@ export async function selectShard(
   }
   const durations = raw.durations === undefined ? undefined : await readDurations(raw.durations);
   const plan = planShards(names, shard.total, durations);
-  if (!env.TELEMETRY_SESSION_ID?.trim()) {
-    const derived = ciSessionId(env);
-    if (derived) env.TELEMETRY_SESSION_ID = derived;
-  }
+  const derived = env.TELEMETRY_SESSION_ID?.trim() ? null : ciSessionId(env);
   return {
+    ...(derived ? { sessionId: derived } : {}),
     names: plan[shard.index - 1] ?? [],
     shard: {
       shard: `${shard.index}/${shard.total}`,
