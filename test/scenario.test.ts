@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
@@ -8,7 +8,9 @@ import {
   findScenarioDir,
   isCompiled,
   listScenarios,
+  readScenarioDefinition,
   resolveScenario,
+  SCENARIO_DEFINITION_MAX_BYTES,
   ScenarioDefinitionSchema,
   ScenarioError,
   type ScenarioErrorKind,
@@ -584,4 +586,64 @@ describe("a profiles checkout, end to end (real make, real runner processes)", (
       expect(failed.scenario_source).toBe("directory"); // no checkout variable: just a directory
       expect(failed.telemetry).toMatchObject({ share_metrics_enabled: false, endpoint_configured: false });
     }));
+});
+
+describe("scenario.json is read bounded, never through a link, a FIFO never opened", () => {
+  /** The bundled multipass definition under another name: valid, about 1 KB. */
+  const valid = (name: string) =>
+    JSON.stringify({
+      ...JSON.parse(readFileSync(join(REPO, "scenarios/multipass/scenario.json"), "utf8")),
+      name,
+    });
+  const planted: Array<[string, (path: string, name: string) => void, string]> = [
+    [
+      "a FIFO",
+      (path) => {
+        Bun.spawnSync(["mkfifo", path]);
+      },
+      "not a regular file",
+    ],
+    [
+      `a file over ${SCENARIO_DEFINITION_MAX_BYTES} bytes`,
+      (path, name) => {
+        const text = valid(name);
+        writeFileSync(path, text + " ".repeat(SCENARIO_DEFINITION_MAX_BYTES + 1 - text.length));
+      },
+      `larger than ${SCENARIO_DEFINITION_MAX_BYTES} bytes`,
+    ],
+    [
+      "a symbolic link to a valid definition",
+      (path, name) => {
+        const elsewhere = `${path}.real`;
+        writeFileSync(elsewhere, valid(name));
+        symlinkSync(elsewhere, path);
+      },
+      "a symbolic link",
+    ],
+  ];
+  test.each(planted)("%s: an invalid definition saying why, nothing read", (_label, plant, why) => {
+    const name = `bounded-${why.replace(/\W+/g, "-")}`;
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    plant(join(dir, "scenario.json"), name);
+    let thrown: unknown;
+    try {
+      readScenarioDefinition(name, dir);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ScenarioError);
+    expect((thrown as ScenarioError).kind).toBe("invalid-definition");
+    expect((thrown as ScenarioError).message).toBe(`scenarios/${name}/scenario.json cannot be read: ${why}`);
+  });
+
+  test("at the bound, a valid definition is read; absent, there is none", () => {
+    const name = "bounded-ok";
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    expect(readScenarioDefinition(name, dir)).toBeNull();
+    const text = valid(name);
+    writeFileSync(join(dir, "scenario.json"), text + " ".repeat(SCENARIO_DEFINITION_MAX_BYTES - text.length));
+    expect(readScenarioDefinition(name, dir)?.name).toBe(name);
+  });
 });

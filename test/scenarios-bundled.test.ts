@@ -10,10 +10,12 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { GENERATED_FILE_MAX_BYTES } from "../lib/checks/contract-check.ts";
 import { newId } from "../lib/telemetry/correlation.ts";
 import { propagatedSet } from "../lib/telemetry/propagation.ts";
 import { parseSettings } from "../lib/telemetry/settings.ts";
@@ -407,6 +409,48 @@ describe("contract level: violations fail and name their rule", () => {
       expect(stderr).toContain("[session-id]");
       expect(stderr).not.toContain(ctx.token ?? "unreachable");
       expect(stderr).not.toContain("telemetry.example.test");
+    },
+    SLOW,
+  );
+
+  test(
+    "generated files are read bounded: one too big to check is a violation, a FIFO is never opened (no hang)",
+    () => {
+      const ctx = telemetryContext(true, canary());
+      const generated = tempDir("gen-big");
+      mkdirSync(generated, { recursive: true });
+      const env = { PATH: BASE_PATH, HOME, ...ctx.env, GENERATED_DIR: generated };
+      const handover = Bun.spawnSync(
+        [join(SHARED_DIR, "bootstrap.sh"), join(SCENARIOS_DIR, "multipass"), "contract"],
+        { env },
+      );
+      expect(handover.exitCode).toBe(0);
+      const check = () =>
+        Bun.spawnSync(["bun", RUN_SCENARIO, "__contract-check", join(SCENARIOS_DIR, "multipass")], {
+          env,
+          stdout: "pipe",
+          stderr: "pipe",
+          timeout: 30_000,
+        });
+      expect(check().exitCode).toBe(0); // the handover as written passes
+      // A log the core left behind, a byte over the bound (sparse: no disk is filled), and a FIFO.
+      writeFileSync(join(generated, "core.log"), "log\n");
+      truncateSync(join(generated, "core.log"), GENERATED_FILE_MAX_BYTES + 1);
+      Bun.spawnSync(["mkfifo", join(generated, "pipe")]);
+      const bad = check();
+      const stderr = bad.stderr.toString();
+      expect(bad.exitCode).toBe(1);
+      expect(stderr).toContain(
+        `violation [token-not-on-disk]: core.log could not be checked for the bearer token: larger than ${GENERATED_FILE_MAX_BYTES} bytes`,
+      );
+      expect(stderr).not.toContain("pipe");
+      // core-record.env replaced by a FIFO: not opened, reported as missing.
+      rmSync(join(generated, "core.log"));
+      rmSync(join(generated, "core-record.env"));
+      Bun.spawnSync(["mkfifo", join(generated, "core-record.env")]);
+      const fifo = check();
+      expect(fifo.exitCode).toBe(1);
+      expect(fifo.stderr.toString()).toContain("[core-record]");
     },
     SLOW,
   );

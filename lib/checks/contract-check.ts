@@ -5,10 +5,11 @@
 // token is read from the environment only and never printed. Violations name their rule.
 // Reached as the hidden subcommand `__contract-check <scenario-dir>` of pk3s-run-scenario /
 // pk3s-run-matrix (commands.ts); GENERATED_DIR defaults to <scenario-dir>/generated.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import * as v from "valibot";
 import { issueText, readScenarioDefinition, ScenarioError, scenarioMetadata } from "../runs/scenario.ts";
+import { readOwnFile } from "../util/fs.ts";
 
 type Env = import("../util/env.ts").Env;
 
@@ -102,8 +103,11 @@ export interface ContractInput {
   record: Map<string, string> | null;
   /** cluster.json's text, or null when missing. */
   clusterJson: string | null;
-  /** Every file in the generated directory: a shown name and its content. */
-  generatedFiles: Array<{ name: string; content: string }>;
+  /**
+   * Every file in the generated directory: a shown name and its content, or — not read: over
+   * GENERATED_FILE_MAX_BYTES, not a regular file of this user — null and why.
+   */
+  generatedFiles: GeneratedFile[];
   /** What the scenario's definition says for the contract level. */
   expected: { topology: string; node_count_expected: number | string };
 }
@@ -172,7 +176,9 @@ export function checkContract(input: ContractInput): Violation[] {
 
   if (token.length >= 4) {
     for (const file of input.generatedFiles) {
-      if (file.content.includes(token)) {
+      if (file.content === null) {
+        fail("token-not-on-disk", `${file.name} could not be checked for the bearer token: ${file.problem}`);
+      } else if (file.content.includes(token)) {
         fail("token-not-on-disk", `${file.name} contains the bearer token`);
       }
     }
@@ -224,16 +230,23 @@ function collectStrings(value: unknown): string[] {
   return [];
 }
 
+/** core-record.env and cluster.json are a few hundred bytes: anything bigger is not theirs. */
+export const RECORD_MAX_BYTES = 64 * 1024;
+/** The most of one generated file that is read to look for the token; a bigger one is a violation. */
+export const GENERATED_FILE_MAX_BYTES = 8 * 1024 * 1024;
+
+export type GeneratedFile =
+  | { name: string; content: string }
+  | { name: string; content: null; problem: string };
+
+/** A file the scenario wrote, read only as a regular file of this user under RECORD_MAX_BYTES. */
 function readOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
+  const file = readOwnFile(path, RECORD_MAX_BYTES);
+  return file.ok ? file.text : null;
 }
 
-function filesUnder(dir: string, prefix = ""): Array<{ name: string; content: string }> {
-  const files: Array<{ name: string; content: string }> = [];
+function filesUnder(dir: string, prefix = ""): GeneratedFile[] {
+  const files: GeneratedFile[] = [];
   let entries: import("node:fs").Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -243,7 +256,10 @@ function filesUnder(dir: string, prefix = ""): Array<{ name: string; content: st
   for (const entry of entries) {
     const name = `${prefix}${entry.name}`;
     if (entry.isDirectory()) files.push(...filesUnder(join(dir, entry.name), `${name}/`));
-    else if (entry.isFile()) files.push({ name, content: readOrNull(join(dir, entry.name)) ?? "" });
+    else if (entry.isFile()) {
+      const file = readOwnFile(join(dir, entry.name), GENERATED_FILE_MAX_BYTES);
+      files.push(file.ok ? { name, content: file.text } : { name, content: null, problem: file.problem });
+    }
   }
   return files;
 }

@@ -4,14 +4,14 @@
 // productive-k3s-profiles checkout (scenarios directly under scenarios/ or one category down),
 // or the bundled ones. Pure except for reading directory listings and the definition file.
 // Error messages name scenarios and sources, never local paths: they can end up in artifacts.
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import type { ScenarioSourceKind } from "../artifacts/records.ts";
 import type { TestLevel } from "../telemetry/event.ts";
 import { isCompiledPath } from "../telemetry/handoff.ts";
 import type { Env } from "../util/env.ts";
-import { errorCode, isCode } from "../util/fs.ts";
+import { errorCode, ownUid, readOwnFile } from "../util/fs.ts";
 import { CacheError, unpackedBundledScenarios } from "./embedded.ts";
 
 export const SCENARIO_DEFINITION_FILE = "scenario.json";
@@ -175,17 +175,21 @@ export function parseScenarioDefinition(name: string, text: string): ScenarioDef
   return parsed.output;
 }
 
-/** Read the optional definition of the scenario `name` in `dir`: null when there is none. */
+/** A scenario definition is a few hundred bytes: anything bigger is not one. */
+export const SCENARIO_DEFINITION_MAX_BYTES = 64 * 1024;
+
+/**
+ * Read the optional definition of the scenario `name` in `dir`: null when there is none. Read
+ * only when it is a regular file (not a link, not a FIFO) of this user or root of at most
+ * SCENARIO_DEFINITION_MAX_BYTES; anything else is an invalid definition saying why.
+ */
 export function readScenarioDefinition(name: string, dir: string): ScenarioDefinition | null {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, SCENARIO_DEFINITION_FILE), "utf8");
-  } catch (error) {
-    if (isCode(error, "ENOENT")) return null;
-    const code = errorCode(error) ?? "read error";
-    throw new ScenarioError("invalid-definition", `${definitionLabel(name)} cannot be read (${code})`);
+  const file = readOwnFile(join(dir, SCENARIO_DEFINITION_FILE), SCENARIO_DEFINITION_MAX_BYTES, [ownUid(), 0]);
+  if (!file.ok) {
+    if (file.missing) return null;
+    throw new ScenarioError("invalid-definition", `${definitionLabel(name)} cannot be read: ${file.problem}`);
   }
-  return parseScenarioDefinition(name, text);
+  return parseScenarioDefinition(name, file.text);
 }
 
 function isFile(path: string): boolean {

@@ -77,10 +77,15 @@ export type OwnRead = { ok: true; text: string } | { ok: false; problem: string;
 /**
  * Read a file that someone else may have planted: opened without following a symbolic link
  * and without blocking (a FIFO), and read only when it is a regular file of this user (or of
- * `owner`, e.g. 0 for a system file) of at most `maxBytes`. Anything else is a problem,
- * described, and nothing of it is read.
+ * `owner`, e.g. 0 for a system file, or of one of several) of at most `maxBytes`. Anything else
+ * is a problem, described, and nothing of it is read.
  */
-export function readOwnFile(path: string, maxBytes: number, owner = ownUid()): OwnRead {
+export function readOwnFile(
+  path: string,
+  maxBytes: number,
+  owner: number | readonly number[] = ownUid(),
+): OwnRead {
+  const owners = typeof owner === "number" ? [owner] : owner;
   const c = fs().constants;
   let fd: number;
   try {
@@ -94,7 +99,8 @@ export function readOwnFile(path: string, maxBytes: number, owner = ownUid()): O
   try {
     const stats = fs().fstatSync(fd);
     if (!stats.isFile()) return { ok: false, problem: "not a regular file" };
-    if (stats.uid !== owner) return { ok: false, problem: `owned by another user (uid ${stats.uid})` };
+    if (!owners.includes(stats.uid))
+      return { ok: false, problem: `owned by another user (uid ${stats.uid})` };
     if (stats.size > maxBytes) return { ok: false, problem: `larger than ${maxBytes} bytes` };
     // One byte more than allowed: a file that grew after fstat is caught as well.
     const buffer = Buffer.alloc(maxBytes + 1);
