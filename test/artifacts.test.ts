@@ -26,7 +26,14 @@ import {
   summaryFileName,
 } from "../lib/artifacts/names.ts";
 import { parseStoredManifest, parseStoredSummary } from "../lib/artifacts/reader.ts";
-import { type Manifest, resolveProductiveK3s, type Summary } from "../lib/artifacts/records.ts";
+import {
+  ArtifactError,
+  type Manifest,
+  ManifestSchema,
+  resolveProductiveK3s,
+  type Summary,
+  writeArtifact,
+} from "../lib/artifacts/records.ts";
 import { generatedSchemas } from "../lib/artifacts/schemas.ts";
 import { type ManifestEntry, type StatusOptions, statusReport } from "../lib/artifacts/status.ts";
 import { REPO, TestDirs } from "./support/run.ts";
@@ -656,4 +663,35 @@ describe("statusReport (pure)", () => {
       "[WARN] No test result artifacts found in here for scenario p",
     ]);
   });
+});
+
+describe("writeArtifact never writes through a linked infra-runs/", () => {
+  test("infra-runs/ swapped for a link after the run began: refused (a write problem naming it), nothing written through it", () =>
+    withSandbox(async (sb) => {
+      await matrix(sb, "static", ["linked"]);
+      const [name] = readdirSync(join(sb.artifacts, "infra-runs"));
+      const manifest = JSON.parse(readFileSync(join(sb.artifacts, "infra-runs", name as string), "utf8"));
+      const out = join(sb.root, "out");
+      const victim = join(sb.root, "victim");
+      mkdirSync(out);
+      mkdirSync(victim);
+      symlinkSync(victim, join(out, "infra-runs"));
+      let thrown: unknown;
+      try {
+        writeArtifact(ManifestSchema, manifest, out, `infra-runs/${name}`);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ArtifactError);
+      expect((thrown as ArtifactError).kind).toBe("write");
+      expect((thrown as ArtifactError).message).toBe(
+        `${JSON.stringify(join(out, "infra-runs"))} is a symbolic link: refusing to write manifests through it (remove it, or set TEST_ARTIFACTS_DIR to another directory)`,
+      );
+      expect(readdirSync(victim)).toEqual([]);
+      // A real directory there is written as always.
+      const real = join(sb.root, "real");
+      expect(writeArtifact(ManifestSchema, manifest, real, `infra-runs/${name}`).path).toBe(
+        join(real, "infra-runs", name as string),
+      );
+    }));
 });

@@ -3,7 +3,7 @@
 // propagation of the telemetry context (README › Consent, correlation, delivery) against a loopback receiver, robustness,
 // interrupts, parallelism, streaming, and the JUnit / step-summary / CI reports.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Manifest } from "../lib/artifacts/records.ts";
 import { PROMPT_PHRASE } from "../lib/cli/prompt.ts";
@@ -887,6 +887,30 @@ describe("review fixes: derived reports, stale files, daemons, unusable artifact
       expect(r.stderr).toContain("TEST_ARTIFACTS_DIR is not a writable directory");
       expect(sb.probed("ran")).toBeNull();
     }));
+
+  test.concurrent.each(["run-matrix", "run-scenario"])(
+    "%s: an infra-runs/ that is a symbolic link is refused with one line naming it; nothing written through it, nothing runs",
+    (script) =>
+      withSandbox(async (sb) => {
+        sb.scenario("never", allLevels(['@touch "$(PROBE_DIR)/ran"']));
+        const artifacts = join(sb.root, "own-artifacts");
+        const victim = join(sb.root, "victim");
+        mkdirSync(artifacts);
+        mkdirSync(victim);
+        symlinkSync(victim, join(artifacts, "infra-runs"));
+        const r = await sb.run(script, ["static", "never", "--scenarios-dir", sb.scenarios], {
+          TEST_ARTIFACTS_DIR: artifacts,
+        });
+        expect(r.code).toBe(1);
+        const errors = lines(r.stderr);
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toContain(`${JSON.stringify(join(artifacts, "infra-runs"))} is a symbolic link`);
+        expect(errors[0]).toContain("refusing to write manifests through it");
+        expect(sb.probed("ran")).toBeNull();
+        expect(readdirSync(victim)).toEqual([]);
+        expect(readdirSync(artifacts)).toEqual(["infra-runs"]); // no summary either
+      }),
+  );
 });
 
 describe("correlation ids are not rewritten by the guard", () => {

@@ -5,7 +5,7 @@
 // allow-listed fields exist. Every field the bash reference writes keeps its name and JSON type
 // (its files are read by existing scripts and dashboards); ours are added beside them. File
 // names are in names.ts, the lenient reader for files either implementation wrote in reader.ts.
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, lstatSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { REPOSITORY } from "../cli/version.ts";
@@ -195,7 +195,26 @@ export function prepareArtifactsDir(env: Env = process.env): string {
     const code = errorCode(error) ?? "error";
     throw new ArtifactError(`TEST_ARTIFACTS_DIR is not a writable directory (${code}): ${dir}`);
   }
+  const linked = linkedRunsDir(join(dir, "infra-runs"));
+  if (linked) throw new ArtifactError(linked);
   return dir;
+}
+
+/**
+ * Why manifests may not be written into `runsDir`, or null: a symbolic link there is not ours
+ * (we only ever make a real directory), so nothing is written through it. The directory given
+ * as TEST_ARTIFACTS_DIR (or --out) may itself be a link: the operator chose it.
+ */
+export function linkedRunsDir(runsDir: string): string | null {
+  let linked: boolean;
+  try {
+    linked = lstatSync(runsDir).isSymbolicLink();
+  } catch {
+    return null; // missing or unreadable: creating or writing into it says what is wrong
+  }
+  return linked
+    ? `${JSON.stringify(runsDir)} is a symbolic link: refusing to write manifests through it (remove it, or set TEST_ARTIFACTS_DIR to another directory)`
+    : null;
 }
 
 export function telemetryBlock(settings: Settings, enabled: boolean, env: Env): TelemetryBlock {
@@ -428,8 +447,12 @@ export function writeArtifact<S extends v.GenericSchema>(
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(join(path, ".."), { recursive: true });
+    // infra-runs/ may have been swapped for a link since it was prepared: checked at each write.
+    const linked = relativePath.includes("/") ? linkedRunsDir(join(path, "..")) : null;
+    if (linked) throw new ArtifactError(linked, "write", { value: output });
     writeAtomic(tmp, path, `${JSON.stringify(output, null, 2)}\n`, 0o644);
   } catch (error) {
+    if (error instanceof ArtifactError) throw error;
     // writeAtomic has removed its temporary file: a full disk leaves nothing half-written.
     throw new ArtifactError(`${writeProblem(error)} writing ${relativePath}`, "write", {
       cause: error,
