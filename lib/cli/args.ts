@@ -19,7 +19,7 @@ export class UsageError extends Error {
  * An error that ends the command with a given exit code (e.g. 130 after Ctrl-C). `quiet`: the
  * message was already shown to the operator (the cancelled prompt says it), so nothing more is
  * printed. `signal`: the key that stands for this signal was read as input (Ctrl-C at the
- * prompt), so the terminal sent none: the command ends by that signal instead (endBySignal).
+ * prompt), so the terminal sent none: the command ends by that signal instead (end-by-signal.ts).
  */
 export class ExitError extends Error {
   override readonly name = "ExitError";
@@ -34,29 +34,6 @@ export class ExitError extends Error {
     this.quiet = options?.quiet === true;
     this.signal = options?.signal;
   }
-}
-
-/**
- * End as the terminal's Ctrl-C would have ended things: `signal` goes to this process's group —
- * the job at the terminal, e.g. a make and the runner it started, which the prompt only could
- * read from — and its default action ends this process by it. A parent make is then interrupted
- * too (it reports "Interrupt" and the shell sees 130) rather than reporting "Error 130" and
- * exiting 2. What was written is flushed first; where no signal can be sent, the exit code stands.
- */
-async function endBySignal(signal: "SIGINT"): Promise<void> {
-  const flushed = (stream: NodeJS.WriteStream) =>
-    new Promise<void>((resolve) => {
-      stream.write("", () => resolve());
-    });
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-  process.removeAllListeners(signal);
-  try {
-    process.kill(0, signal);
-  } catch {
-    return;
-  }
-  // Delivered to this process before kill() returns: only where it is not does this go on.
-  await Bun.sleep(1_000);
 }
 
 /** A value as it is shown in a message: quoted (JSON string syntax, so control characters show). */
@@ -204,6 +181,7 @@ export async function runMain(
       code = 1;
     }
   }
-  if (signal) await endBySignal(signal);
+  // Loaded only then: pk3s-emit's start-up never carries it.
+  if (signal) await (await import("./end-by-signal.ts")).endBySignal(signal);
   process.exit(code);
 }

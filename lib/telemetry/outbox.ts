@@ -52,21 +52,20 @@ export class OutboxRefused extends Error {
   override name = "OutboxRefused";
 }
 
-/** Why a directory may not hold this user's outbox, or null when it may. Never follows a link. */
-export function dirProblem(path: string): string | null {
-  let stats: Stats;
-  try {
-    stats = fs().lstatSync(path);
-  } catch (error) {
-    return `cannot be examined (${errorCode(error) ?? "error"})`;
-  }
-  return statsProblem(stats);
-}
-
 type Stats = import("node:fs").Stats;
 
-/** Why what lstat found may not be one of this user's outbox directories, or null. */
-function statsProblem(stats: Stats): string | null {
+/**
+ * Why a directory may not hold this user's outbox, or null when it may. Never follows a link.
+ * `stats`: what an lstat of it already found.
+ */
+export function dirProblem(path: string, stats?: Stats): string | null {
+  if (!stats) {
+    try {
+      stats = fs().lstatSync(path);
+    } catch (error) {
+      return `cannot be examined (${errorCode(error) ?? "error"})`;
+    }
+  }
   if (stats.isSymbolicLink()) return "is a symbolic link";
   if (!stats.isDirectory()) return "is not a directory";
   if (stats.uid !== ownUid()) return `is owned by another user (uid ${stats.uid})`;
@@ -127,18 +126,20 @@ export class Outbox {
    * first) costs one lstat and no mkdir failing with EEXIST (a thrown error each).
    */
   private ensureDir(path: string, recursive: boolean): void {
-    const found = lstatIfThere(path);
-    if (found) {
-      const problem = statsProblem(found);
-      if (problem) throw refused(path, problem);
-      return;
-    }
+    let found: Stats | undefined;
     try {
-      fs().mkdirSync(path, { recursive, mode: 0o700 });
-    } catch (error) {
-      if (!isCode(error, "EEXIST")) throw error;
+      found = fs().lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      // EACCES, ENOTDIR…: the mkdir fails with it
     }
-    const problem = dirProblem(path);
+    if (!found) {
+      try {
+        fs().mkdirSync(path, { recursive, mode: 0o700 });
+      } catch (error) {
+        if (!isCode(error, "EEXIST")) throw error;
+      }
+    }
+    const problem = dirProblem(path, found);
     if (problem) throw refused(path, problem);
   }
 
@@ -265,18 +266,6 @@ export class Outbox {
     const out = {} as Record<Area, number>;
     for (const area of DIRS) out[area] = listSorted(this.area(area)).length;
     return out;
-  }
-}
-
-/**
- * What lstat says of `path`; undefined when nothing is there, and also when lstat fails
- * otherwise (EACCES, ENOTDIR): the mkdir that follows then fails with that error.
- */
-function lstatIfThere(path: string): Stats | undefined {
-  try {
-    return fs().lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
   }
 }
 
