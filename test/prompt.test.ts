@@ -24,6 +24,7 @@ import {
   askConsent,
   CANCELLED_MESSAGE,
   endpointHost,
+  InterruptedByKey,
   PROMPT_PHRASE,
   promptMessage,
 } from "../lib/cli/prompt.ts";
@@ -214,7 +215,8 @@ describe("askConsent({ input, output })", () => {
   test("Ctrl-C: a quiet ExitError(130) that ends by SIGINT, the cancelled frame says it once and shows no answer", async () => {
     const { error, text } = await askWith("\x03");
     expect(error).toBeInstanceOf(ExitError);
-    const exit = error as ExitError;
+    expect(error).toBeInstanceOf(InterruptedByKey);
+    const exit = error as InterruptedByKey;
     expect([exit.code, exit.quiet, exit.signal]).toEqual([130, true, "SIGINT"]);
     const cancelled = text.slice(text.lastIndexOf(`\u25A0  ${PROMPT_PHRASE}`));
     expect(cancelled.trim().endsWith(CANCELLED_MESSAGE)).toBe(true);

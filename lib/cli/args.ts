@@ -18,21 +18,18 @@ export class UsageError extends Error {
 /**
  * An error that ends the command with a given exit code (e.g. 130 after Ctrl-C). `quiet`: the
  * message was already shown to the operator (the cancelled prompt says it), so nothing more is
- * printed. `signal`: the key that stands for this signal was read as input (Ctrl-C at the
- * prompt), so the terminal sent none: the command ends by that signal instead (end-by-signal.ts).
+ * printed. One with a `signal` (prompt.ts's InterruptedByKey) ends by SIGINT (end-by-signal.ts).
  */
 export class ExitError extends Error {
   override readonly name = "ExitError";
   readonly quiet: boolean;
-  readonly signal: "SIGINT" | undefined;
   constructor(
     message: string,
     readonly code: number,
-    options?: { cause?: unknown; quiet?: boolean; signal?: "SIGINT" },
+    options?: { cause?: unknown; quiet?: boolean },
   ) {
     super(message, options);
     this.quiet = options?.quiet === true;
-    this.signal = options?.signal;
   }
 }
 
@@ -155,7 +152,6 @@ export async function runMain(
 ): Promise<never> {
   const log = createLogger(program);
   let code: number;
-  let signal: "SIGINT" | undefined;
   try {
     const argv = process.argv.slice(2);
     if (argv.includes("--version")) {
@@ -175,13 +171,12 @@ export async function runMain(
     } else if (error instanceof ExitError) {
       if (!error.quiet) log.error(error.message);
       code = error.code;
-      signal = error.signal;
+      // Loaded only then: pk3s-emit's start-up never carries it.
+      if ("signal" in error) await (await import("./end-by-signal.ts")).endBySignal();
     } else {
       log.error(error instanceof Error ? error.message : String(error));
       code = 1;
     }
   }
-  // Loaded only then: pk3s-emit's start-up never carries it.
-  if (signal) await (await import("./end-by-signal.ts")).endBySignal(signal);
   process.exit(code);
 }

@@ -1,5 +1,5 @@
 // End by a signal: how a command whose Ctrl-C was read as a key (the consent question) still
-// ends the way the terminal's Ctrl-C ends things — README › Make targets. Loaded by runMain only
+// ends the way the terminal's Ctrl-C ends things — README › Make targets. runMain loads it only
 // when a command ends so.
 
 /**
@@ -9,7 +9,7 @@
  * too (it reports "Interrupt" and the shell sees 130) rather than reporting "Error 130" and
  * exiting 2. What was written is flushed first; where no signal can be sent, the exit code stands.
  */
-export async function endBySignal(signal: "SIGINT"): Promise<void> {
+export async function endBySignal(signal: "SIGINT" = "SIGINT"): Promise<void> {
   const flushed = (stream: NodeJS.WriteStream) =>
     new Promise<void>((resolve) => {
       stream.write("", () => resolve());

@@ -17,6 +17,17 @@ import type { Operator } from "./context.ts";
 import type { Logger } from "./log.ts";
 import { isInteractive } from "./terminal.ts";
 
+/**
+ * Ctrl-C read as a key, so the terminal sent no SIGINT: quiet (the cancelled frame said it),
+ * exit status 130, and runMain then ends the command by SIGINT (end-by-signal.ts).
+ */
+export class InterruptedByKey extends ExitError {
+  readonly signal = "SIGINT";
+  constructor(message: string) {
+    super(message, 130, { quiet: true });
+  }
+}
+
 /** The first words of the question (tests find the question by them). */
 export const PROMPT_PHRASE = "Share anonymous usage telemetry?";
 export const CANCELLED_MESSAGE = "Cancelled: nothing was run, written or remembered.";
@@ -83,7 +94,7 @@ export async function askConsent(message: string, streams: PromptStreams = {}): 
   });
   const answer = await prompt.prompt();
   if (isCancel(answer) || answer === undefined) {
-    throw new ExitError("aborted at the telemetry prompt", 130, { quiet: true, signal: "SIGINT" });
+    throw new InterruptedByKey("aborted at the telemetry prompt");
   }
   return answer;
 }

@@ -85,7 +85,6 @@ export function readOwnFile(
   maxBytes: number,
   owner: number | readonly number[] = ownUid(),
 ): OwnRead {
-  const owners = typeof owner === "number" ? [owner] : owner;
   const c = fs().constants;
   let fd: number;
   try {
@@ -99,7 +98,7 @@ export function readOwnFile(
   try {
     const stats = fs().fstatSync(fd);
     if (!stats.isFile()) return { ok: false, problem: "not a regular file" };
-    if (!owners.includes(stats.uid))
+    if (![owner].flat().includes(stats.uid))
       return { ok: false, problem: `owned by another user (uid ${stats.uid})` };
     if (stats.size > maxBytes) return { ok: false, problem: `larger than ${maxBytes} bytes` };
     // One byte more than allowed: a file that grew after fstat is caught as well.
