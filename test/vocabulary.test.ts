@@ -1,11 +1,12 @@
 // The technical vocabulary of the privacy sanitiser's free-text model (lib/privacy/vocabulary.txt,
-// docs/privacy-and-telemetry.md › What is kept) is well-formed: a header, then groups of terms under
+// docs/privacy-and-telemetry.md › Free text: what is kept) is well-formed: a header, then groups of terms under
 // `#` headers, each term lower-case [a-z0-9] (a '-' only inside), sorted within its group, nowhere
-// twice, and none of them a name of a person, a company or a machine that the free-text model must
-// go on replacing.
+// twice, none already an English word or a short word the model keeps anyway, and none of them a
+// name of a person, a company or a machine that the free-text model must go on replacing.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isDictionaryWord } from "../lib/privacy/words.ts";
 
 const FILE = join(import.meta.dir, "..", "lib", "privacy", "vocabulary.txt");
 const LINES = readFileSync(FILE, "utf8").split("\n");
@@ -73,6 +74,10 @@ describe("lib/privacy/vocabulary.txt", () => {
   test("no term appears twice, in one group or across groups", () => {
     const twice = TERMS.filter((term, index) => TERMS.indexOf(term) !== index);
     expect(twice).toEqual([]);
+  });
+
+  test("no term is already a word of the English dictionary (the model knows those)", () => {
+    expect(TERMS.filter((term) => isDictionaryWord(term))).toEqual([]);
   });
 
   test("no term is a canary name", () => {
