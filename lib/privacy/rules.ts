@@ -869,7 +869,27 @@ export function isHostName(token: string): boolean {
     labels.length >= 3 &&
     /^[a-z][a-z0-9-]*[a-z0-9]$/.test(last) &&
     !FILE_EXTENSIONS.has(last) &&
-    !extensionInside
+    !extensionInside &&
+    !isFieldPath(labels)
+  );
+}
+
+/** First labels of a Kubernetes or configuration field path (spec.template.spec.containers). */
+const FIELD_ROOTS: ReadonlySet<string> = new Set(
+  "spec status metadata data stringdata template items containers initcontainers volumes parameters properties values config settings options annotations labels".split(
+    " ",
+  ),
+);
+
+/**
+ * A field path or a type name rather than a host, for a dotted token without a host suffix:
+ * it starts with a field root (spec.selector.matchLabels) or a label is a type name or
+ * camelCase (Config.spec.replicas, io.k8s.api.apps.v1.DeploymentSpec) — host names are written
+ * in one case.
+ */
+function isFieldPath(labels: readonly string[]): boolean {
+  return (
+    FIELD_ROOTS.has((labels[0] ?? "").toLowerCase()) || labels.some((l) => /^[A-Z][a-z]|[a-z][A-Z]/.test(l))
   );
 }
 

@@ -22,7 +22,9 @@
 //       app, domain) only when no label after the first is a file extension, so
 //       values.yaml.example stays,
 //   (b) or it has three or more labels, its last label is alphabetic, at least two characters and
-//       not a file extension (FILE_EXTENSIONS), and no label after the first is a file extension.
+//       not a file extension (FILE_EXTENSIONS), no label after the first is a file extension, and
+//       it is not a field path or type name (spec.template.spec, Config.spec.replicas,
+//       io.k8s.api.apps.v1.DeploymentSpec: a field root first, or a Capitalised or camelCase label).
 // So cluster.json, values.yaml, id_ed25519.pub, node.js, v1.30.2+k3s1 and 1.29 stay, while
 // db01.local, ip-10-0-0-1.ec2.internal and node-a.corp.example.com become <host>. AWS-style
 // dashed names (ip-10-0-0-1) are hosts too. A single-label host name is only recognised from its
