@@ -47,6 +47,7 @@ describe("pieces", () => {
     ["cafe", true],
     ["s1", true],
     ["p99", true],
+    ["W1202", true],
     ["日本語", true],
     // vocabulary terms, versions, counted words with numbers
     ["k3s", true],
@@ -164,6 +165,11 @@ describe("sanitizeText", () => {
     ["ssh alice@10.0.0.9 failed, payroll-db01 down", "ssh <ssh-target> failed, <name> down"],
     ["cluster DNS 10.43.0.10 is not answering", "cluster DNS 10.43.0.10 is not answering"],
     ["curl https://get.k3s.io failed", "curl https://get.k3s.io failed"],
+    [
+      'Get "https://127.0.0.1:6443/version": connection refused',
+      'Get "https://127.0.0.1:6443/version": connection refused',
+    ],
+    ['Get "https://127.0.0.1:6443/users/jdoe42": refused', 'Get "<name>": refused'],
     ["etcd cluster is misconfigured", "etcd cluster is misconfigured"],
     ["naïve café 日本語 🎉", "naïve café 日本語 🎉"],
     ["qemu-user-static builds arm64 images on x86_64", "qemu-user-static builds arm64 images on x86_64"],

@@ -103,15 +103,16 @@ function isKnownSimplePiece(piece: string): boolean {
 }
 
 /**
- * A lower-case piece of letters and digits: one letter and a number (s1, p99), a hex literal
+ * A lower-case piece of letters and digits: one letter and a number (s1, p99, W1202), a hex literal
  * (0x1f), a term (k3s,
  * arm64 — counted words first, so a scenario name's k3s or v1 needs no list), a word and a
  * number (python3, 3nodes), or a term with a version (k3s1, rke2r1).
  */
 function isKnownAlphanumeric(lower: string): boolean {
-  // one letter and a number counts something (s1, j3, p99, x2): too short to name anyone; a hex
-  // literal (0x80070005, an exit or error code; one spelling a private address is the rules' <ip>)
-  if (COUNTED_WORDS.has(lower) || /^[a-z]\d{1,3}$|^0x[0-9a-f]{1,8}$/.test(lower)) return true;
+  // one letter and a number counts something (s1, j3, p99, x2; klog's W1202 is a level and a
+  // date): too short to name anyone; a hex literal (0x80070005, an exit or error code; one
+  // spelling a private address is the rules' <ip>)
+  if (COUNTED_WORDS.has(lower) || /^[a-z]\d{1,4}$|^0x[0-9a-f]{1,8}$/.test(lower)) return true;
   // a counted word's number is a version or a count (python3, sha256); any other term's may
   // number a machine (gitea01, postgres2): not known
   const counted = WORD_NUMBER_RE.exec(lower);

@@ -579,11 +579,24 @@ function isPublicUrl(scheme: string, rest: string): boolean {
   return !USER_CONTENT_APEXES.some((apex) => host === apex || host.endsWith(`.${apex}`));
 }
 
+/**
+ * An http(s) URL on this machine's loopback — the k3s API at https://127.0.0.1:6443/version,
+ * http://localhost:8080/healthz — with no user, query or fragment and a path of plain segments:
+ * it names no machine and no one.
+ */
+const LOOPBACK_URL_RE =
+  /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(?::\d{1,5})?(?:\/[A-Za-z0-9._-]*)*$/i;
+function isLoopbackUrl(scheme: string, rest: string): boolean {
+  return (
+    (scheme === "http" || scheme === "https") && LOOPBACK_URL_RE.test(rest.replace(TRAILING_PUNCT_RE, ""))
+  );
+}
+
 function replaceUrl(match: string, scheme: string, rest: string): string {
   if (rest === "") return match;
   const s = scheme.toLowerCase();
   if (s === "file") return keepTrailing(match, "<path>");
-  if (isPublicUrl(s, rest)) return match;
+  if (isPublicUrl(s, rest) || isLoopbackUrl(s, rest)) return match;
   const authority = rest.split("/", 1)[0] ?? "";
   if (SSH_SCHEMES.has(s) && authority.includes("@")) return keepTrailing(match, "<ssh-target>");
   return keepTrailing(match, "<url>");
