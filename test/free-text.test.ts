@@ -121,6 +121,9 @@ describe("tokens", () => {
     ["actions/checkout@v4", true],
     ["x86_64-unknown-linux-gnu", true],
     ["node(s)", true],
+    ["DNS-01", true],
+    ["phase-01", true],
+    ["ubuntu_22_04", true],
     ["<host>:6443", true],
     ["<ssh-target>", true],
     ["--", true],
@@ -134,6 +137,8 @@ describe("tokens", () => {
     ["2024-05-01T12:30:45Z-db01", false],
     ["coredns-5d78c9869d-x2kqz.db01", false],
     ["xk9-qz7", false],
+    ["srv-01-prod", false],
+    ["ci_agent_04-20250612", false],
     ["coredns-5d78c9869d-x2kqz-db01", false],
     ["0x1234567890", false],
   ] as const)("isKnownToken(%p) is %p", (token, known) => {

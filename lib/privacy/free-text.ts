@@ -223,12 +223,25 @@ function withoutAtoms(core: string): string {
     );
 }
 
+/**
+ * A zero-padded number after a word, joined by "-" or "_" (srv-01-prod, ci_agent_lnx_04-…): how
+ * machines and agents are numbered, whatever the words around it. Not after a counted word
+ * (phase-01, step_02), an acronym (DNS-01) or a number (ubuntu_22_04).
+ */
+const PADDED_NUMBER_RE = /(?:^|[-_.])([A-Za-z][A-Za-z0-9]*)[-_]0\d{1,2}(?=$|[-_])/g;
+function hasMachineNumber(core: string): boolean {
+  for (const m of core.matchAll(PADDED_NUMBER_RE)) {
+    const word = m[1] ?? "";
+    if (/[a-z]/.test(word) && !COUNTED_WORDS.has(word.toLowerCase())) return true;
+  }
+  return false;
+}
+
 /** A token (without its wrapping punctuation) that stays in free text. */
 export function isKnownToken(core: string): boolean {
   if (PLACEHOLDER_SET.has(core)) return true;
-  return withoutAtoms(core)
-    .split(PIECE_SPLIT_RE)
-    .every((piece) => isKnownPiece(piece));
+  const rest = withoutAtoms(core);
+  return !hasMachineNumber(rest) && rest.split(PIECE_SPLIT_RE).every((piece) => isKnownPiece(piece));
 }
 
 const LEADING = new Set(['"', "'", "`", "(", "[", "{", "<", "*"]);
