@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import * as v from "valibot";
 import {
   bundledScenariosDir,
+  definitionOwners,
   findScenarioDir,
   isCompiled,
   listScenarios,
@@ -20,6 +21,7 @@ import {
   sourceKindOfDir,
 } from "../lib/runs/scenario.ts";
 import type { TelemetryEvent } from "../lib/telemetry/event.ts";
+import { giveAway, requireRoot } from "./support/hostile.ts";
 import { startReceiver } from "./support/receiver.ts";
 import { REPO, waitFor } from "./support/run.ts";
 import { type Sandbox, withSandbox } from "./support/sandbox.ts";
@@ -635,6 +637,24 @@ describe("scenario.json is read bounded, never through a link, a FIFO never open
     expect(thrown).toBeInstanceOf(ScenarioError);
     expect((thrown as ScenarioError).kind).toBe("invalid-definition");
     expect((thrown as ScenarioError).message).toBe(`scenarios/${name}/scenario.json cannot be read: ${why}`);
+  });
+
+  test.each([
+    [1000, [1000, 0]],
+    [65534, [65534, 0]],
+    [0, null],
+  ])("uid %p reads the definitions of %p (null: anyone's)", (uid, owners) => {
+    expect(definitionOwners(uid)).toEqual(owners);
+  });
+
+  test("run as root, a checkout another uid owns is read (a CI container over the runner's workspace)", () => {
+    requireRoot();
+    const name = "bounded-foreign";
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "scenario.json"), valid(name));
+    giveAway(join(dir, "scenario.json"));
+    expect(readScenarioDefinition(name, dir)?.name).toBe(name);
   });
 
   test("at the bound, a valid definition is read; absent, there is none", () => {

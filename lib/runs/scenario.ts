@@ -179,12 +179,21 @@ export function parseScenarioDefinition(name: string, text: string): ScenarioDef
 export const SCENARIO_DEFINITION_MAX_BYTES = 64 * 1024;
 
 /**
+ * Whose scenario.json is read: this user's or root's; run as root (a CI container over a
+ * checkout another uid owns), anyone's — the type and size checks still hold.
+ */
+export function definitionOwners(uid: number): number[] | null {
+  return uid === 0 ? null : [uid, 0];
+}
+
+/**
  * Read the optional definition of the scenario `name` in `dir`: null when there is none. Read
- * only when it is a regular file (not a link, not a FIFO) of this user or root of at most
+ * only when it is a regular file (not a link, not a FIFO) of definitionOwners() of at most
  * SCENARIO_DEFINITION_MAX_BYTES; anything else is an invalid definition saying why.
  */
 export function readScenarioDefinition(name: string, dir: string): ScenarioDefinition | null {
-  const file = readOwnFile(join(dir, SCENARIO_DEFINITION_FILE), SCENARIO_DEFINITION_MAX_BYTES, [ownUid(), 0]);
+  const path = join(dir, SCENARIO_DEFINITION_FILE);
+  const file = readOwnFile(path, SCENARIO_DEFINITION_MAX_BYTES, definitionOwners(ownUid()));
   if (!file.ok) {
     if (file.missing) return null;
     throw new ScenarioError("invalid-definition", `${definitionLabel(name)} cannot be read: ${file.problem}`);

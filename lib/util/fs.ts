@@ -77,13 +77,13 @@ export type OwnRead = { ok: true; text: string } | { ok: false; problem: string;
 /**
  * Read a file that someone else may have planted: opened without following a symbolic link
  * and without blocking (a FIFO), and read only when it is a regular file of this user (or of
- * `owner`, e.g. 0 for a system file, or of one of several) of at most `maxBytes`. Anything else
- * is a problem, described, and nothing of it is read.
+ * `owner`, e.g. 0 for a system file, or of one of several; null: of anyone) of at most
+ * `maxBytes`. Anything else is a problem, described, and nothing of it is read.
  */
 export function readOwnFile(
   path: string,
   maxBytes: number,
-  owner: number | readonly number[] = ownUid(),
+  owner: number | readonly number[] | null = ownUid(),
 ): OwnRead {
   const c = fs().constants;
   let fd: number;
@@ -98,7 +98,7 @@ export function readOwnFile(
   try {
     const stats = fs().fstatSync(fd);
     if (!stats.isFile()) return { ok: false, problem: "not a regular file" };
-    if (![owner].flat().includes(stats.uid))
+    if (owner !== null && ![owner].flat().includes(stats.uid))
       return { ok: false, problem: `owned by another user (uid ${stats.uid})` };
     if (stats.size > maxBytes) return { ok: false, problem: `larger than ${maxBytes} bytes` };
     // One byte more than allowed: a file that grew after fstat is caught as well.
