@@ -161,7 +161,7 @@ describe("sanitizeText", () => {
   test.each([
     ["helm release grafana-mschulz-test failed", "helm release <name> failed"],
     ["scenario 'aws-single-node-rkumar' not found", "scenario '<name>' not found"],
-    ["lock (held by jdoe42) since 12:30:45", "lock (held by <name>) since 12:30:45"],
+    ["lock (held by jdoe42) since 12:30:45", "lock (held by <user>) since 12:30:45"],
     ["pod coredns-5d78c9869d-x2kqz CrashLoopBackOff", "pod coredns-5d78c9869d-x2kqz CrashLoopBackOff"],
     [
       "k3s 1.30.2+k3s1 on arm64 needs 2Gi, timeout 1m30s",

@@ -650,6 +650,11 @@ describe("this machine's identifiers in other spellings, and ordinary-word names
     ["home directory of ops is not writable", "home directory of <user> is not writable"],
     ["lock held by ops (pid 4411)", "lock held by <user> (pid 4411)"],
     ["could not reach lab", "could not reach <host>"],
+    ["apt lock held by ops since 10:42 UTC", "apt lock held by <user> since 10:42 UTC"],
+    ["ops: Permission denied (publickey).", "<user>: Permission denied (publickey)."],
+    ["who: ops pts/1 2024-06-10", "who: <user> pts/1 2024-06-10"],
+    ["JOB_NAME=nightly/ops-branch aborted", "JOB_NAME=nightly/<user>-branch aborted"],
+    ["owned by <user>:ops", "owned by <user>:<user>"],
   ])("%p → %p", (text, want) => {
     expect(guarded(text)).toBe(want);
   });
@@ -663,6 +668,7 @@ describe("this machine's identifiers in other spellings, and ordinary-word names
     "send the report to the ops team",
     "blocked until lab hardware is back",
     "ops-approved images only",
+    "waiting for the ops team since Monday",
   ])("%p stays", (text) => {
     expect(guarded(text)).toBe(text);
   });

@@ -56,10 +56,10 @@ export function isOrdinaryName(name: string): boolean {
 
 /** Words after which a name is a machine's or a person's ("connection to X", "held by X"). */
 const LEADS_TO_A_NAME =
-  "(?:to|from|at|on|via|by|for|of|as|into|reach|reaching|ping|contact|contacting|resolve|resolving|whoami|named|called)";
+  "(?:to|from|at|on|via|by|for|of|as|into|reach|reaching|ping|contact|contacting|resolve|resolving|who|whoami|named|called)";
 /** What follows a name in such a place: the end, punctuation, "(", or a verb of state. */
 const FOLLOWS_A_NAME =
-  "(?=\\s*$|[:;,.!?)\\]}]|\\s+\\(|\\s+(?:is|was|are|were|has|had|have|does|did|not|cannot|can't|could|closed|port|refused|failed|timed|denied|returned|rejected|reported|responded|unreachable|down|offline|unavailable)\\b)";
+  "(?=\\s*$|[:;,.!?)\\]}]|\\s+\\(|\\s+(?:is|was|are|were|has|had|have|does|did|not|cannot|can't|could|closed|port|refused|failed|timed|denied|returned|rejected|reported|responded|unreachable|down|offline|unavailable|since|until|while|after|before|because|at|from|via|with|pts|tty\\d*)\\b)";
 
 /**
  * Where an ordinary-word name identifies: user@name and name@, a path segment (/x/name/, ~name),
@@ -67,8 +67,10 @@ const FOLLOWS_A_NAME =
  * an ssh command, before a private suffix (name.local), an owner pair (name:name), a piece of a
  * name joined by "_" or of a "-"/"."-joined name with a digit (k3s_lab_dev, lab-node-2), and
  * after a word that leads to a machine or a person ("connection to", "held by", "password
- * for", "ping:") when a verb, punctuation or the end follows ("to lab closed", "by ops (pid",
- * "for ops:") — "the ops team" and "waiting for ops approval" stay.
+ * for", "ping:", "who:") when a verb, a linking word, punctuation or the end follows ("to lab
+ * closed", "by ops (pid", "for ops:", "held by ops since") — "the ops team" and "waiting for ops
+ * approval" stay; at the start before ": " (sshd's "ops: Permission denied"), before a
+ * terminal (who's "ops pts/0"), and as a piece of a value after "=" (JOB_NAME=matrix/ops-x).
  */
 export function identifyingPlaces(c: string): string {
   const end = "(?![A-Za-z0-9])";
@@ -86,13 +88,16 @@ export function identifyingPlaces(c: string): string {
     `(?<=\\[)${c}(?=\\])`,
     `(?<=(?:^|[\\s(=:])["'])${c}(?=["'])`,
     `(?<==\\s*["']?)${c}${end}`,
-    `(?<=[A-Za-z0-9]:)${c}${end}`,
+    `(?<=[A-Za-z0-9>]:)${c}${end}`,
     `(?<![A-Za-z0-9])${c}(?=:[A-Za-z_])`,
     `(?<=[A-Za-z0-9]_)${c}${end}`,
     `(?<![A-Za-z0-9])${c}(?=_[A-Za-z0-9])`,
     `(?<=[^\\s]*\\d[^\\s]*[-.])${c}${end}`,
     `(?<![A-Za-z0-9])${c}(?=[-.][^\\s]*\\d)`,
     `(?<=\\b${LEADS_TO_A_NAME}:?\\s+["']?)${c}(?=["']?${FOLLOWS_A_NAME})`,
+    `^${c}(?=:\\s)`,
+    `(?<![A-Za-z0-9])${c}(?=\\s+(?:pts|tty)\\/?\\d)`,
+    `(?<==[^\\s=]*[^A-Za-z0-9\\s])${c}${end}`,
   ].join("|");
 }
 

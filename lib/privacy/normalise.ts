@@ -1,8 +1,9 @@
 // Normalisation: the form in which the sanitiser (rules.ts) and the guard (guard.ts) also read a
 // text, so a disguised identifier is found: Unicode NFKC (fullwidth letters and digits become
 // ASCII), look-alike Cyrillic and Greek letters folded to Latin, percent-escapes of printable
-// ASCII decoded, "[at]" / "[dot]" spelt "@" / ".", and (fold(), for the guard) ANSI escapes and
-// invisible characters removed. Ordinary ASCII text is its own normal form. Pure, no I/O.
+// ASCII decoded, "[at]" / "[dot]" (and "x at y dot z") spelt "@" / ".", a dotted quad written
+// with spaces or with the letters O, l, I for digits closed up, and (fold(), for the guard) ANSI
+// escapes and invisible characters removed. Ordinary ASCII text is its own normal form. Pure, no I/O.
 
 /** Letters from other scripts that look like Latin ones (Cyrillic, Greek), folded for detection. */
 const CONFUSABLES: Readonly<Record<string, string>> = {
@@ -75,6 +76,12 @@ function confusables(): RegExp {
 }
 const PERCENT_RE = /%([2-7][0-9A-Fa-f])/g;
 const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
+/** "j.smith at contoso dot io": an address spelt out in words. */
+const SPELT_ADDRESS_RE = /[\w.+-]+\s+at\s+[\w-]+(?:\s+dot\s+[\w-]+)+/gi;
+/** A dotted quad written with spaces around its dots (and port): "10 . 0 . 7 . 21 : 6443". */
+const SPACED_QUAD_RE = /(?<![\d.])\d{1,3}(?:\s*\.\s*\d{1,3}){3}(?:\s*:\s*\d{1,5})?(?![\d.])/g;
+/** A dotted quad with the letter O for 0 or l/I for 1 ("1O.0.0.22"). */
+const LETTERED_QUAD_RE = /(?<![\w.])[\dOoIl]{1,3}(?:\.[\dOoIl]{1,3}){3}(?![\w.])/g;
 
 /**
  * The text as the rules should read it: Unicode NFKC (fullwidth letters and digits become
@@ -90,6 +97,14 @@ export function normalise(text: string): string {
   if (/[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(out)) {
     out = out.replace(AT_DOT_RE, (_m, word: string) => (word.toLowerCase() === "at" ? "@" : "."));
   }
+  if (/\sdot\s/i.test(out))
+    out = out.replace(SPELT_ADDRESS_RE, (m) => m.replace(/\s+at\s+/i, "@").replace(/\s+dot\s+/gi, "."));
+  if (/\d\s+[.:]\s*\d|\d\s*[.:]\s+\d/.test(out))
+    out = out.replace(SPACED_QUAD_RE, (m) => m.replace(/\s+/g, ""));
+  if (/[OoIl]/.test(out))
+    out = out.replace(LETTERED_QUAD_RE, (m) =>
+      /(?:\d[^\d]*){4}/.test(m) ? m.replace(/[Oo]/g, "0").replace(/[Il]/g, "1") : m,
+    );
   return out;
 }
 

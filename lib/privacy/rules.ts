@@ -4,6 +4,7 @@
 // this module is first loaded — sanitize.ts loads it on the first string that is not plain words.
 import { normalise } from "./normalise.ts";
 import { DEFAULT_MAX_LENGTH, ELLIPSIS, PLACEHOLDERS, type SanitizeOptions } from "./sanitize.ts";
+import { isKnownWord, isVocabularyTerm } from "./words.ts";
 
 const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
 const BACKTICK = "`";
@@ -275,6 +276,8 @@ export const PUBLIC_NAMES: ReadonlySet<string> = new Set([
   "kubernetes.default",
   "kubernetes.default.svc",
   "kubernetes.default.svc.cluster.local",
+  "cluster.local",
+  "svc.cluster.local",
   "kubernetes.github.io",
   "prometheus-community.github.io",
   "charts.bitnami.com",
@@ -748,7 +751,7 @@ const ENV_PATH_RE = new RegExp(
 );
 const HOME_PATH_RE = new RegExp(String.raw`(?<![\w.~$%/\\-])~[A-Za-z0-9._-]*/${PATH_CHARS}*`, "g");
 const UNIX_PATH_RE = new RegExp(
-  String.raw`(?<![\w.~$%/\\<-])(?<!<(?:ip|host)>)/(?=[\w.~@%+-])${PATH_CHARS}*(?: +${PATH_WORD}+/${PATH_CHARS}*)*`,
+  String.raw`(?<![\w.~$%/\\<+-])(?<!<(?:ip|host)>)/(?=[\w.~@%+-])${PATH_CHARS}*(?: +${PATH_WORD}+/${PATH_CHARS}*)*`,
   "g",
 );
 
@@ -836,8 +839,22 @@ function replaceSubject(match: string, ...rest: unknown[]): string {
 const CLOUD_RESOURCE_RE =
   /(?<![\w-])(?:i|vpc|subnet|sg|vol|ami|eni|snap|igw|nat|rtb|acl|eipalloc|eipassoc|lt|tgw|vpce|pcx|dopt|vgw|cgw|r)-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/gi;
 
+/** Accounts every machine has: they name no one ("run as root", "owned by www-data"). */
+const GENERIC_ACCOUNTS: ReadonlySet<string> = new Set(
+  "root admin administrator nobody daemon ubuntu debian centos ec2-user fedora core www-data postgres mysql git runner vagrant system".split(
+    " ",
+  ),
+);
+
+/**
+ * A value that can be someone's or some machine's name: not English glue (NOT_A_NAME), not an
+ * account every machine has, not a term of the vocabulary ("host: multipass", "as kubelet").
+ */
 function nameOk(name: string): boolean {
-  return !NOT_A_NAME.has(name.toLowerCase());
+  const lower = name.toLowerCase();
+  if (NOT_A_NAME.has(lower) || GENERIC_ACCOUNTS.has(lower)) return false;
+  // only a plain word is looked up (a shaped one like db01 is no term, and loads no list)
+  return !(/^[a-z]+$/.test(lower) && isVocabularyTerm(lower));
 }
 
 function kvReplacer(placeholder: string): Replacer {
@@ -883,7 +900,8 @@ export function isHostName(token: string): boolean {
     /^[a-z][a-z0-9-]*[a-z0-9]$/.test(last) &&
     !FILE_EXTENSIONS.has(last) &&
     !extensionInside &&
-    !isFieldPath(labels)
+    !isFieldPath(labels) &&
+    !isCodePath(labels)
   );
 }
 
@@ -903,6 +921,26 @@ const FIELD_ROOTS: ReadonlySet<string> = new Set(
 function isFieldPath(labels: readonly string[]): boolean {
   return (
     FIELD_ROOTS.has((labels[0] ?? "").toLowerCase()) || labels.some((l) => /^[A-Z][a-z]|[a-z][A-Z]/.test(l))
+  );
+}
+
+const CODE_PART_RE = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g;
+/**
+ * A dotted name of code or configuration, every label made of known words (words.ts), numbers
+ * or short abbreviations: gcloud.container.clusters.create, java.io.IOException,
+ * services.k3s.enable. Without a host suffix, no one names a machine that way.
+ */
+function isCodePath(labels: readonly string[]): boolean {
+  return labels.every((label) =>
+    label.split(/[-_]+/).every((piece) => {
+      // letters and digits together (node7, dc2) make a machine's label unless a term (k3s, ec2)
+      if (/[A-Za-z]/.test(piece) && /\d/.test(piece)) return isVocabularyTerm(piece.toLowerCase());
+      const parts = piece.match(CODE_PART_RE) ?? [];
+      return (
+        parts.join("") === piece &&
+        parts.every((part) => /^\d+$/.test(part) || part.length <= 3 || isKnownWord(part.toLowerCase()))
+      );
+    }),
   );
 }
 
@@ -1056,6 +1094,9 @@ function replaceHostWord(match: string, ...rest: unknown[]): string {
   const lower = value.toLowerCase();
   if (!nameOk(value) || isPublicName(lower) || GENERIC_HOSTS.has(lower) || value.startsWith("<"))
     return match;
+  // "failed to resolve reference", "unable to resolve dependency tree": without "host" only a
+  // name-shaped value is a host
+  if (!/host|lookup|-R/i.test(lead) && !IDENTIFIER_SHAPED_RE.test(value) && isKnownWord(lower)) return match;
   return `${lead} ${quote}<host>${quote}`;
 }
 const GENERIC_HOSTS: ReadonlySet<string> = new Set(["localhost", "host", "hostname", "server", "the", "any"]);
@@ -1290,6 +1331,77 @@ function replaceRepoSlug(match: string, lead: string, owner: string): string {
 /** curl's and wget's credentials: -u user:password, --user user:password. */
 const USER_PASSWORD_FLAG_RE = /(?<![\w-])(-u\s+|--user[=\s]+)(["']?)([^\s:"'<>]+):([^\s"']+)\2/g;
 
+/** An address as one decimal number inside a machine's name: node-3232235876. */
+const DECIMAL_IPV4_IN_NAME_RE =
+  /(?<=(?<![\w.-])(?:node|host|ip|vm|server|worker|agent|master|edge|pi|k3s|srv|nas)[-_])(\d{9,10})(?![\w-])/gi;
+
+/** A dotted quad with octal parts (0300.0250.0001.0024): an address spelt for ping and inet_aton. */
+const OCTAL_IPV4_RE =
+  /(?<![\w.])(?=[\d.]*\b0[0-7]{2,3}\b)(?:0[0-7]{0,3}|[1-9]\d{0,2})(?:\.(?:0[0-7]{0,3}|[1-9]\d{0,2})){3}(?![\w.]|\.\d)/g;
+
+/** A person before an address in angle brackets: "Signed-off-by: Ana Lima <ana@example.com>". */
+const NAMED_ADDRESS_RE =
+  /(?<![\p{L}\p{N}_<-])((?:\p{Lu}[\p{L}'’.-]*\s+){0,3}\p{Lu}[\p{L}'’.-]*)\s+<([^<>\s@]+@[^<>\s]+)>/gu;
+
+/** A quoted value after a secret word without "=" or ":": password 'blue-falcon-river'. */
+const QUOTED_SECRET_RE =
+  /\b((?:password|passphrase|passwd|secret|token|api[ _-]?key)\s+)(["'`])((?!<)[^"'`\s][^"'`]{0,200})\2/gi;
+
+/** A host in known_hosts' bracketed form with a port: [stone-bridge]:2201. */
+const BRACKETED_HOST_PORT_RE = new RegExp(String.raw`\[(${HOST_VALUE})\](:\d{1,5})(?!\d)`, "g");
+function replaceBracketedHostPort(match: string, host: string, port: string): string {
+  const lower = host.toLowerCase();
+  if (lower.startsWith("localhost") || isPublicName(lower) || PLACEHOLDER_SET.has(`<${lower}>`)) return match;
+  return `[<host>]${port}`;
+}
+
+/**
+ * A named thing's own name, shaped like an identifier (with "-", "_", "." or a digit): kube
+ * contexts, namespaces, Helm releases, profiles, GitHub organisations, workspaces, teams,
+ * tenants, stacks ("context payments-prod", "AWS_PROFILE=summit-prod"). Kept: names with a
+ * term of the vocabulary (kube-system, cert-manager, k3d-k3s-default) and the usual defaults.
+ */
+const NAMED_THING_RE = new RegExp(
+  String.raw`(\b(?:(?:kube(?:ctl)?\s+)?context|namespace|ns|release|profile|org|organi[sz]ation|workspace|team|tenant|stack)(?:\s+|\s*[=:]\s*)|\b(?:AWS_PROFILE|AWS_DEFAULT_PROFILE|KUBE_CONTEXT|KUBECONTEXT|HELM_NAMESPACE|TF_WORKSPACE)\s*[=:]\s*|--(?:context|namespace|profile|workspace)(?:\s+|=))(["'${BACKTICK}]?)(${NAME_VALUE})\2`,
+  "g",
+);
+const DEFAULT_THINGS: ReadonlySet<string> = new Set(
+  "default k3s-default kind-kind docker-desktop rancher-desktop minikube orbstack colima kube-system kube-public kube-node-lease kube-flannel local-path-storage".split(
+    " ",
+  ),
+);
+function replaceNamedThing(match: string, lead: string, quote: string, value: string): string {
+  const core = value.replace(TRAILING_PUNCT_RE, "");
+  const lower = core.toLowerCase();
+  if (!/[-_.\d]/.test(core) || DEFAULT_THINGS.has(lower) || VERSION_LIKE_RE.test(core)) return match;
+  if (isPublicName(lower) || PLACEHOLDER_SET.has(lower) || lower.includes("<")) return match;
+  // a project's own namespace or release: longhorn-system, tigera-operator, cert-manager
+  if (/[-_](?:system|operator|controller|crds?|webhook|ingress|monitoring|storage)$/.test(lower))
+    return match;
+  if (lower.split(/[-_.]+/).some((piece) => /[a-z]/.test(piece) && isVocabularyTerm(piece))) return match;
+  return `${lead}${quote}<id>${quote}${value.slice(core.length)}`;
+}
+
+/**
+ * A person after a verb of approval, ownership or assignment — "approved by mark on the
+ * ticket", "lock held by grace since 09:14", "assigned to Rose Hill" — when punctuation, the
+ * end or a linking word follows (so "approved by security team" and "owned by the ops team"
+ * stay).
+ */
+const PERSON_AFTER_VERB_RE =
+  /\b((?:approved|reviewed|requested|triggered|created|started|locked|held|owned|assigned|signed(?:[\s-]+off)?|merged|pushed|opened|closed|cancell?ed|authored|committed|deployed|launched|claimed|reserved|modified|changed|updated|deleted|removed)\s+(?:by|to)\s+)((?:\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*)?)|[\p{Ll}\d][\p{L}\d._-]*(?::[\p{L}\d._-]+)?)(?=\s*$|[,;:!?)]|\.(?:\s|$)|\s+(?:on|since|at|in|for|via|from|until|with|and|but|who|after|before|because|while|yesterday|today)\b|\s+\()/gu;
+function replacePersonAfterVerb(match: string, lead: string, value: string): string {
+  const first = value.split(/[\s:]+/)[0] ?? "";
+  if (!nameOk(first) || PLACEHOLDER_SET.has(value)) return match;
+  if (
+    /^(?:the|a|an|our|your|their|this|that|another|other|some|any|each|every|someone|somebody|nobody|anyone|us|me|him|her|them|it|ci|cron|automation|dependabot|renovate|bot|bots|system|policy)$/i.test(
+      first,
+    )
+  )
+    return match;
+  return `${lead}<user>`;
+}
+
 // -- cloud things: GCP projects, buckets -----------------------------------------------------------
 
 const GCP_PROJECT_KV_RE =
@@ -1322,6 +1434,7 @@ const RULES: readonly Rule[] = [
   [TOKEN_FORMAT_RE, "<secret>"],
   [ACCESS_KEY_RE, "<access-key>"],
   [SECRET_KV_RE, replaceSecretKv as Replacer],
+  [QUOTED_SECRET_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<secret>${rest[1]}`],
   [
     SECRET_FLAG_RE,
     (_m, ...rest) => {
@@ -1333,6 +1446,7 @@ const RULES: readonly Rule[] = [
   [URL_RE, replaceUrl as Replacer],
   [ARN_RE, (m) => keepTrailing(m, "<arn>")],
   [SSH_TARGET_KV_RE, (_m, ...rest) => `${rest[0]}${rest[1]}${rest[2]}<ssh-target>`],
+  [NAMED_ADDRESS_RE, "<user> <email>"],
   [AT_RE, replaceAt],
   [HANDLE_RE, replaceHandle as Replacer],
   [MAC_RE, "<mac>"],
@@ -1346,6 +1460,8 @@ const RULES: readonly Rule[] = [
   ],
   [IPV6_RE, replaceIPv6 as Replacer],
   [IPV4_RE, replaceIPv4 as Replacer],
+  [OCTAL_IPV4_RE, "<ip>"],
+  [BRACKETED_HOST_PORT_RE, replaceBracketedHostPort as Replacer],
   [KNOWN_HOSTS_RE, (_m, ...rest) => `${rest[0]}${rest[1]}'<host>'`],
   [HOST_KEY_CHANGED_RE, (_m, ...rest) => `${rest[0]} <host>`],
   [SSH_KEYGEN_R_RE, (_m, ...rest) => `${rest[0]} ${rest[1]}<host>${rest[1]}`],
@@ -1373,6 +1489,7 @@ const RULES: readonly Rule[] = [
   [DASHED_IP_HOST_RE, "<host>"],
   [DASHED_IPV4_RE, replaceDashedIPv4],
   [DECIMAL_IPV4_PORT_RE, replaceDecimalIPv4],
+  [DECIMAL_IPV4_IN_NAME_RE, replaceDecimalIPv4],
   [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
   [HOST_PORT_RE, replaceHostPort as Replacer],
   [MACHINE_SLOT_RE, replaceMachineSlot],
@@ -1386,6 +1503,8 @@ const RULES: readonly Rule[] = [
         : m,
   ],
   [REPO_SLUG_RE, replaceRepoSlug as Replacer],
+  [NAMED_THING_RE, replaceNamedThing as Replacer],
+  [PERSON_AFTER_VERB_RE, replacePersonAfterVerb as Replacer],
   [RECAP_HOST_RE, (m, ...rest) => (nameOk(rest[0] as string) && m !== "localhost" ? "<host>" : m)],
   [CLUSTER_NAME_RE, (m, ...rest) => (nameOk(rest[2] as string) ? `${rest[0]}${rest[1]}<id>${rest[1]}` : m)],
   [AUTH_AS_RE, replaceAuthAs as Replacer],
