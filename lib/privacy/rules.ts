@@ -926,11 +926,14 @@ function isFieldPath(labels: readonly string[]): boolean {
 
 const CODE_PART_RE = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g;
 /**
- * A dotted name of code or configuration, every label made of known words (words.ts), numbers
- * or short abbreviations: gcloud.container.clusters.create, java.io.IOException,
- * services.k3s.enable. Without a host suffix, no one names a machine that way.
+ * A dotted name of code or configuration: a label is a term of the vocabulary and every label is
+ * made of known words (words.ts), numbers or short abbreviations:
+ * gcloud.container.clusters.create, services.k3s.enable. Without a host suffix, no one names a
+ * machine that way.
  */
 function isCodePath(labels: readonly string[]): boolean {
+  // a term of the vocabulary among the labels: web.prod.acme is all English and still a host
+  if (!labels.some((label) => isVocabularyTerm(label.toLowerCase()))) return false;
   return labels.every((label) =>
     label.split(/[-_]+/).every((piece) => {
       // letters and digits together (node7, dc2) make a machine's label unless a term (k3s, ec2)
