@@ -12,23 +12,21 @@ let dictionary: ReadonlySet<string> | undefined;
 let vocabulary: ReadonlySet<string> | undefined;
 
 /**
- * Every word lower-cased, also without its accents; a word with an apostrophe or a hyphen also
- * gives its pieces, the way the free-text model splits it ("couldn't" → "couldn", "t").
+ * Every word; one with anything but a-z (about 130: capitals, accents, apostrophes, hyphens)
+ * also lower-cased, without its accents, and in the pieces the free-text model splits it into
+ * ("couldn't" → "couldn", "t"). The set is built natively from all lists at once and only the
+ * few special words are looked at one by one: this runs once, on the first lookup.
  */
 function loadDictionary(): ReadonlySet<string> {
-  const words = new Set<string>();
   const { dictionaryLists } = require("./dictionary.ts") as typeof Dictionary;
-  for (const list of dictionaryLists()) {
-    for (const word of list) {
-      const lower = word.toLowerCase();
-      words.add(lower);
-      // café is also known as cafe (free-text.ts looks pieces up both ways)
-      if (/[^\x00-\x7f]/.test(lower)) words.add(lower.normalize("NFD").replace(/\p{M}+/gu, ""));
-      if (lower.includes("'") || lower.includes("-"))
-        for (const piece of lower.split(/['-]/)) words.add(piece);
-    }
+  const all = ([] as string[]).concat(...dictionaryLists());
+  const words = new Set<string>(all);
+  for (const word of all.join("\n").match(/^.*[^a-z\n].*$/gm) ?? []) {
+    const lower = word.toLowerCase();
+    words.add(lower);
+    if (/[^\x00-\x7f]/.test(lower)) words.add(lower.normalize("NFD").replace(/\p{M}+/gu, ""));
+    for (const piece of lower.split(/['-]/)) if (piece !== "") words.add(piece);
   }
-  words.delete("");
   return words;
 }
 
