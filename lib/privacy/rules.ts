@@ -905,9 +905,12 @@ export function isHostName(token: string): boolean {
   );
 }
 
-/** First labels of a Kubernetes or configuration field path (spec.template.spec.containers). */
+/**
+ * First labels of a Kubernetes or configuration field path (spec.template.spec.containers) and
+ * of a sysctl key (net.core.somaxconn, net.bridge.bridge-nf-call-iptables).
+ */
 const FIELD_ROOTS: ReadonlySet<string> = new Set(
-  "spec status metadata data stringdata template items containers initcontainers volumes parameters properties values config settings options annotations labels".split(
+  "spec status metadata data stringdata template items containers initcontainers volumes parameters properties values config settings options annotations labels net kernel vm fs".split(
     " ",
   ),
 );
