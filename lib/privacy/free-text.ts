@@ -30,6 +30,13 @@ const DURATION_RE = /^(?:\d+(?:ns|us|ms|h|m|s|d))+$/i;
 const VERSION_PIECE_RE = /^(?:v\d+(?:(?:alpha|beta|rc)\d*)?|(?:rc|alpha|beta|pre|dev|build|patch|r)\d+)$/i;
 /** A word followed by a number: python3, http2, sha256, k3s1, arm64. */
 const WORD_NUMBER_RE = /^([A-Za-z][A-Za-z0-9]*?[A-Za-z])(\d+)$|^([A-Za-z])(\d+)$/;
+/**
+ * Devices, interfaces and release tags, numbered the way the kernel and distributions number
+ * them (not how machines are named): sda1, nvme0n1p2, vda2, md0, dm-0's dm0, loop0, lo0, en0,
+ * eth1, ens3, enp0s3, wlan0, br0, veth0, wg0, bond0, tty1, ttyS0, cpu0, numa0, el9, fc39.
+ */
+const DEVICE_RE =
+  /^(?:(?:sd|hd|vd|xvd)[a-z]{1,2}|nvme\d+n|mmcblk|md|dm|loop|nbd|rbd|lo|en|eth|ens|eno|enp\d+s|wlan|wlp\d+s|br|veth|tun|tap|wg|bond|vlan|tty|ttys|pts|cpu|numa|gpu|card|el|fc)\d+(?:p\d+)?$/;
 /** A number followed by a word (and a number): 3nodes, 2replicas, Debian's 1ubuntu1. */
 const NUMBER_WORD_RE = /^\d+([A-Za-z]{3,})\d*$/;
 /** Letters of the scripts the English dictionary judges, and those that can pass for them. */
@@ -104,7 +111,7 @@ function isKnownSimplePiece(piece: string): boolean {
 
 /**
  * A lower-case piece of letters and digits: one letter and a number (s1, p99, W1202), a hex literal
- * (0x1f), a term (k3s,
+ * (0x1f), a device or release tag (sda1, eth0, el9), a term (k3s,
  * arm64 — counted words first, so a scenario name's k3s or v1 needs no list), a word and a
  * number (python3, 3nodes), or a term with a version (k3s1, rke2r1).
  */
@@ -113,6 +120,7 @@ function isKnownAlphanumeric(lower: string): boolean {
   // date): too short to name anyone; a hex literal (0x80070005, an exit or error code; one
   // spelling a private address is the rules' <ip>)
   if (COUNTED_WORDS.has(lower) || /^[a-z]\d{1,4}$|^0x[0-9a-f]{1,8}$/.test(lower)) return true;
+  if (DEVICE_RE.test(lower)) return true;
   // a counted word's number is a version or a count (python3, sha256); any other term's may
   // number a machine (gitea01, postgres2): not known
   const counted = WORD_NUMBER_RE.exec(lower);

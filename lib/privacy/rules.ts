@@ -1188,6 +1188,8 @@ function replaceNumberedName(match: string, ...rest: unknown[]): string {
   if (input.trim() === match) return match;
   if (REGION_RE.test(match) || COUNTED_WORDS.has(first.toLowerCase())) return match;
   if (/^[A-Z]{2,}$/.test(first)) return match; // an acronym: DNS-01, RFC-1918, CVE-2024-3094
+  if (/^[a-z]\d[a-z]?-(?:standard|highmem|highcpu|highgpu|ultramem|megamem|custom)$/.test(first + middle))
+    return match; // GCP n2-standard-4
   if (middle === "" && first.length <= 2) return match; // a2-3, x-1
   if (middle === "" && KNOWN_ALNUM_RE.test(first)) return match; // x86_64, arm64-2
   if (/[-_]v\d+(?:[-_]|$)/i.test(middle)) return match; // …-k3s-v1-30-2: a version, dashed
