@@ -102,6 +102,7 @@ function isKnownSimplePiece(piece: string): boolean {
   if (UNIT_RE.test(piece) || DURATION_RE.test(piece) || VERSION_PIECE_RE.test(piece)) return true;
   if (/^[A-Za-z]{1,3}$/.test(piece)) return true; // an abbreviation
   if (/^[A-Z]{1,5}$/.test(piece)) return true; // an acronym
+  if (/^[A-Z]{2,5}[1-9]$/.test(piece)) return true; // an acronym's version (LUKS2, TPM2), not DC01
   // naïve, café: looked up without their accents
   const accented = piece.toLowerCase();
   const lower = accented.normalize("NFD").replace(/\p{M}+/gu, "");
@@ -214,9 +215,12 @@ const DATE_TIME_RE =
  */
 const POD_TAIL_RE =
   /(?<=[a-z0-9]-)(?:(?=[a-z]*\d)[bcdfghjklmnpqrstvwxz2456789]{6,10}-[a-z0-9]{5}|(?=(?:[a-z]*\d){2})[bcdfghjklmnpqrstvwxz2456789]{9,10}|[bcdfghjklmnpqrstvwxz2456789]{5})(?![A-Za-z0-9-])/g;
-/** Cloud instance types: t4g.small, m5.large, c6i.2xlarge. */
+/**
+ * Cloud instance types and sizes (t4g.small, m5.large, c6i.2xlarge; DigitalOcean's
+ * s-2vcpu-4gb) and Google Cloud regions and zones (europe-west1, us-central1-a).
+ */
 const INSTANCE_TYPE_RE =
-  /(?<![A-Za-z0-9])[a-z]{1,3}\d[a-z0-9-]{0,4}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)(?![A-Za-z0-9])/g;
+  /(?<![A-Za-z0-9])(?:[a-z]{1,3}\d[a-z0-9-]{0,4}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)|[a-z]{1,2}\d?-\d+vcpu-\d+gb(?:-[a-z0-9]+)?|(?:us|europe|asia|northamerica|southamerica|australia|me|africa)-[a-z]+\d{1,2}(?:-[a-z])?)(?![A-Za-z0-9])/g;
 const PIECE_SPLIT_RE = /[^\p{L}\p{N}]+/u;
 
 /** A token core with its atoms — placeholders, public names, dates, pod suffixes — blanked. */

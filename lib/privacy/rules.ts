@@ -1174,7 +1174,10 @@ function replaceX509(_m: string, lead: string, list: string, not: string, last: 
  */
 const NUMBERED_NAME_RE =
   /(?<![\w.@/<$%-])([A-Za-z][A-Za-z0-9]*)((?:[-_][A-Za-z0-9]+)*)[-_](\d{1,4}[a-z]?)(?![\w-]|\.\w)/g;
-const REGION_RE = /^(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]+-\d[a-z]?$/i;
+const REGION_RE =
+  /^(?:(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]+-\d[a-z]?|(?:us|europe|asia|northamerica|southamerica|australia|me|africa)-[a-z]+\d{1,2}(?:-[a-z])?)$/i;
+/** DigitalOcean's droplet sizes: s-2vcpu-4gb, g-2vcpu-8gb-intel. */
+const DROPLET_SIZE_RE = /^[a-z]{1,2}\d?-\d+vcpu-\d+gb(?:-[a-z0-9]+)?$/;
 export const COUNTED_WORDS: ReadonlySet<string> = new Set(
   "node nodejs python ubuntu debian fedora centos rhel rocky alma alpine iso utf sha rfc step phase retry attempt round try level stage gen version ver release rc beta alpha tier top ipv http tls ssl ec rsa ed x cgroup cgroups jdk java go php ruby perl dotnet net kernel linux windows win macos ios android chrome firefox gcc clang llvm cuda arm aarch armv amd intel gp io st sc t m c r p v k3s k8s rke2 helm chart crd api apiversion page part chapter section issue pr day week month year q h hour minute min sec second core cpu gpu disk raw test tests case e2e group batch wave shard slot lane pool queue epoch mode option plan target scenario level".split(
     " ",
@@ -1210,6 +1213,7 @@ function replaceCompositeName(match: string, ...rest: unknown[]): string {
   const { input } = callbackTail(rest);
   // a bare name, a pod, a date (2024-05-01T12…) or anything else starting with a number
   if (input.trim() === match || POD_SUFFIX_RE.test(match) || /^\d+-/.test(match)) return match;
+  if (REGION_RE.test(match) || DROPLET_SIZE_RE.test(match)) return match;
   const odd = match
     .split("-")
     .some((part) => /\d/.test(part) && /[A-Za-z]/.test(part) && !KNOWN_ALNUM_RE.test(part));
