@@ -1304,8 +1304,8 @@ const CLUSTER_NAME_RE = new RegExp(
   "gi",
 );
 
-/** A Wi-Fi network name: SSID 'x'. */
-const SSID_RE = /\b(ssid|bssid name|wi-?fi network)(\s*[:=]?\s*)(["']?)([^"'\s,;]+)\3/gi;
+/** A Wi-Fi network name: SSID 'x', ssid=x (a separator after the key: not "ssidz", "ssid-list"). */
+const SSID_RE = /\b(ssid|bssid name|wi-?fi network)(\s*[:=]\s*|\s+)(["']?)([^"'\s,;]+)\3/gi;
 
 /**
  * More places only a machine can stand: ping's "ping: X: …", ssh's jump host (-J X,
