@@ -323,6 +323,11 @@ describe("names", () => {
     expect(sanitizeName(output)).toBe(output);
   });
 
+  test("a name keeps its alphabetic pieces; quoted inside a reason it is judged as free text", () => {
+    expect(sanitizeName("olga-lab")).toBe("olga-lab");
+    expect(sanitizeText('unknown scenario "olga-lab"')).toBe('unknown scenario "<name>"');
+  });
+
   test("alphabetic and numeric pieces stay; unknown mixed ones become name", () => {
     expect(knownNamePieces("a-b2c-3-x86")).toBe("a-name-3-x86");
   });
