@@ -655,6 +655,8 @@ describe("this machine's identifiers in other spellings, and ordinary-word names
     ["who: ops pts/1 2024-06-10", "who: <user> pts/1 2024-06-10"],
     ["JOB_NAME=nightly/ops-branch aborted", "JOB_NAME=nightly/<user>-branch aborted"],
     ["owned by <user>:ops", "owned by <user>:<user>"],
+    ["FAILED SU (to root) ops on pts/1", "FAILED SU (to root) <user> on pts/1"],
+    ["agent pk3s-infra-telemetry/0.4.1 (lab; ops)", "agent pk3s-infra-telemetry/0.4.1 (<host>; <user>)"],
   ])("%p → %p", (text, want) => {
     expect(guarded(text)).toBe(want);
   });

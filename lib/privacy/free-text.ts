@@ -185,7 +185,14 @@ function isCamelCase(piece: string): boolean {
   const parts = piece.match(CAMEL_PART_RE) ?? [];
   if (parts.length < 2 || parts.join("") !== piece) return false;
   return parts.every(
-    (part) => /^\d+$/.test(part) || /^[A-Z]{1,5}$/.test(part) || isWordish(part.toLowerCase()),
+    (part) =>
+      /^\d+$/.test(part) ||
+      /^[A-Z]{1,5}$/.test(part) ||
+      // one short capitalised part among words, no digits (MaxSize; not QmX9zKp)
+      (/^[A-Z][a-z]{1,2}$/.test(part) &&
+        !/\d/.test(piece) &&
+        parts.filter((p) => p.length <= 3).length === 1) ||
+      isWordish(part.toLowerCase()),
   );
 }
 
@@ -221,6 +228,8 @@ const POD_TAIL_RE =
  */
 const INSTANCE_TYPE_RE =
   /(?<![A-Za-z0-9])(?:[a-z]{1,3}\d[a-z0-9-]{0,4}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)|[a-z]{1,2}\d?-\d+vcpu-\d+gb(?:-[a-z0-9]+)?|(?:us|europe|asia|northamerica|southamerica|australia|me|africa)-[a-z]+\d{1,2}(?:-[a-z])?)(?![A-Za-z0-9])/g;
+/** ls -l's file mode: drwx------, -rw-r--r--. */
+const FILE_MODE_RE = /(?<![\w-])[-dlcbps][rwxsStT-]{9}[.+@]?(?![\w-])/g;
 const PIECE_SPLIT_RE = /[^\p{L}\p{N}]+/u;
 
 /** A token core with its atoms — placeholders, public names, dates, pod suffixes — blanked. */
@@ -230,6 +239,7 @@ function withoutAtoms(core: string): string {
     .replace(DOTTED_RUN_RE, (run) => (isPublicName(run.toLowerCase()) ? " " : run))
     .replace(DATE_TIME_RE, " ")
     .replace(INSTANCE_TYPE_RE, " ")
+    .replace(FILE_MODE_RE, " ")
     .replace(POD_TAIL_RE, (tail, offset: number, whole: string) =>
       /[a-z]/.test(whole.slice(0, offset)) ? " " : tail,
     );

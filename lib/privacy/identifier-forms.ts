@@ -70,7 +70,8 @@ const FOLLOWS_A_NAME =
  * for", "ping:", "who:") when a verb, a linking word, punctuation or the end follows ("to lab
  * closed", "by ops (pid", "for ops:", "held by ops since") — "the ops team" and "waiting for ops
  * approval" stay; at the start before ": " (sshd's "ops: Permission denied"), before a
- * terminal (who's "ops pts/0"), and as a piece of a value after "=" (JOB_NAME=matrix/ops-x).
+ * terminal (who's "ops pts/0", su's "ops on pts/1"), as an item of a parenthesised ";" list (a
+ * user agent's "(lab; ops)"), and as a piece of a value after "=" (JOB_NAME=matrix/ops-x).
  */
 export function identifyingPlaces(c: string): string {
   const end = "(?![A-Za-z0-9])";
@@ -96,7 +97,8 @@ export function identifyingPlaces(c: string): string {
     `(?<![A-Za-z0-9])${c}(?=[-.][^\\s]*\\d)`,
     `(?<=\\b${LEADS_TO_A_NAME}:?\\s+["']?)${c}(?=["']?${FOLLOWS_A_NAME})`,
     `^${c}(?=:\\s)`,
-    `(?<![A-Za-z0-9])${c}(?=\\s+(?:pts|tty)\\/?\\d)`,
+    `(?<![A-Za-z0-9])${c}(?=\\s+(?:on\\s+)?(?:pts|tty)\\/?\\d)`,
+    `(?<=\\((?:[^()]*;\\s*)?)${c}(?=\\s*[;)])`,
     `(?<==[^\\s=]*[^A-Za-z0-9\\s])${c}${end}`,
   ].join("|");
 }

@@ -304,6 +304,9 @@ export const PUBLIC_APEXES: readonly string[] = [
   "rancher.com",
   "longhorn.io",
   "jetstack.io",
+  "nvidia.com",
+  "amd.com",
+  "intel.com",
   "traefik.io",
   "containo.us",
   "helm.sh",
@@ -514,7 +517,19 @@ const SECRET_WORD_VALUE_RE =
 function replaceSecretWordValue(match: string, word: string, value: string): string {
   const letters = /[A-Za-z]/.test(value);
   const digits = /\d/.test(value);
-  return letters && digits && !VERSION_LIKE_RE.test(value) && !/^[a-z]+(?:[-_.][a-z]+)*$/.test(value)
+  // k3s-airgap-v1.30.2: words, terms and a version, not a secret
+  const known = value
+    .split(/[-_.]+/)
+    .every(
+      (piece) =>
+        /^(?:v?\d+|k3s\d*|k8s)$/i.test(piece) ||
+        (/^[a-z]+$/i.test(piece) && isKnownWord(piece.toLowerCase())),
+    );
+  return letters &&
+    digits &&
+    !known &&
+    !VERSION_LIKE_RE.test(value) &&
+    !/^[a-z]+(?:[-_.][a-z]+)*$/.test(value)
     ? `${word} <secret>`
     : match;
 }
@@ -760,8 +775,22 @@ const SYSTEM_PATH_RE =
   /^\/(?:dev|proc|sys|etc|usr|bin|sbin|lib|lib64|boot|var\/lib\/rancher|var\/lib\/kubelet|var\/log|run\/k3s|opt\/cni)(?:\/[\w.+@:-]+)*\/?[.,;:!?)]*$/;
 const USERISH_SEGMENT_RE = /\/(?:home|Users|root|user|users|workspace|jenkins)\b/;
 
+/** "~/.kube/config": this user's home without a name, and only known words after it. */
+function isNamelessHomePath(match: string): boolean {
+  if (!match.startsWith("~/")) return false;
+  const pieces = match
+    .slice(2)
+    .replace(TRAILING_PUNCT_RE, "")
+    .split(/[/._-]+/)
+    .filter((piece) => piece !== "");
+  return pieces.every(
+    (piece) => /^[a-z]{1,3}$/i.test(piece) || (/^[a-z]+$/i.test(piece) && isKnownWord(piece.toLowerCase())),
+  );
+}
+
 function replacePath(match: string): string {
   if (SYSTEM_PATH_RE.test(match) && !USERISH_SEGMENT_RE.test(match)) return match;
+  if (isNamelessHomePath(match)) return match;
   return keepTrailing(match, "<path>");
 }
 
@@ -769,9 +798,9 @@ function replacePath(match: string): string {
 
 const NAME_VALUE = String.raw`(?![<-])(?=[\w.$-]*[A-Za-z])[A-Za-z0-9_][\w.$-]*`;
 const USER_KEY =
-  "(?:user|username|user_name|user-name|userid|user_id|login|logname|owner|remote_user|ansible_user|account_name|principal)";
+  "(?:user|username|user_name|user-name|userid|user_id|login|logname|owner|remote_user|ansible_user|account_name|account\\s+name|principal)";
 const HOST_KEY =
-  "(?:host|hostname|host_name|host-name|fqdn|nodename|node_name|node-name|server_name|server-name|servername|computername|machine|machine_name)";
+  "(?:host|hostname|host_name|host-name|fqdn|nodename|node_name|node-name|server_name|server-name|servername|computername|computer\\s+name|workstation\\s+name|machine|machine_name)";
 
 function keyValueRe(key: string, value: string): RegExp {
   return new RegExp(
@@ -841,7 +870,7 @@ const CLOUD_RESOURCE_RE =
 
 /** Accounts every machine has: they name no one ("run as root", "owned by www-data"). */
 const GENERIC_ACCOUNTS: ReadonlySet<string> = new Set(
-  "root admin administrator nobody daemon ubuntu debian centos ec2-user fedora core www-data postgres mysql git runner vagrant system".split(
+  "root admin administrator nobody daemon staff wheel users docker sudo adm ubuntu debian centos ec2-user fedora core www-data postgres mysql git runner vagrant system".split(
     " ",
   ),
 );
@@ -1028,7 +1057,7 @@ function replaceDashedIPv4(match: string, ...rest: unknown[]): string {
 }
 
 /** An address written as one decimal number before a port: "dial tcp 3232235786:6443". */
-const DECIMAL_IPV4_PORT_RE = /(?<![\w.:-])(\d{8,10})(?=:\d{1,5}(?!\d))/g;
+const DECIMAL_IPV4_PORT_RE = /(?<![\w.:-])(\d{8,10})(?=:\d{1,5}(?!\d)|\s+port\s+\d)/g;
 function replaceDecimalIPv4(match: string): string {
   const n = Number(match);
   return n >= 0x1000000 && n <= 0xffffffff ? "<ip>" : match;
@@ -1179,7 +1208,7 @@ const REGION_RE =
 /** DigitalOcean's droplet sizes: s-2vcpu-4gb, g-2vcpu-8gb-intel. */
 const DROPLET_SIZE_RE = /^[a-z]{1,2}\d?-\d+vcpu-\d+gb(?:-[a-z0-9]+)?$/;
 export const COUNTED_WORDS: ReadonlySet<string> = new Set(
-  "node nodejs python ubuntu debian fedora centos rhel rocky alma alpine iso utf sha rfc step phase retry attempt round try level stage gen version ver release rc beta alpha tier top ipv http tls ssl ec rsa ed x cgroup cgroups jdk java go php ruby perl dotnet net kernel linux windows win macos ios android chrome firefox gcc clang llvm cuda arm aarch armv amd intel gp io st sc t m c r p v k3s k8s rke2 helm chart crd api apiversion page part chapter section issue pr day week month year q h hour minute min sec second core cpu gpu disk raw test tests case e2e group batch wave shard slot lane pool queue epoch mode option plan target scenario level".split(
+  "ssh dhcp nfs smb sftp node nodejs python ubuntu debian fedora centos rhel rocky alma alpine iso utf sha rfc step phase retry attempt round try level stage gen version ver release rc beta alpha tier top ipv http tls ssl ec rsa ed x cgroup cgroups jdk java go php ruby perl dotnet net kernel linux windows win macos ios android chrome firefox gcc clang llvm cuda arm aarch armv amd intel gp io st sc t m c r p v k3s k8s rke2 helm chart crd api apiversion page part chapter section issue pr day week month year q h hour minute min sec second core cpu gpu disk raw test tests case e2e group batch wave shard slot lane pool queue epoch mode option plan target scenario level".split(
     " ",
   ),
 );
@@ -1281,7 +1310,7 @@ function replaceResourceGroup(match: string, ...rest: unknown[]): string {
  * volumes, images, firewalls, ssh keys… ("droplet 387465123", "droplet delete 412398765").
  */
 const NUMERIC_CLOUD_ID_RE =
-  /\b((?:droplet|server|instance|volume|snapshot|image|firewall|load[ _-]?balancer|floating[ _-]?ip|primary[ _-]?ip|ssh[ _-]?key|network|vm|machine|project|subscription|tenant|account|database|cluster|vpc)s?(?:\s+(?:id|ID|delete|get|describe|show|update|rebuild|reboot|poweroff|poweron|shutdown|power-off|power-on|resize|attach|detach)){0,2}\s*[:=#(]?\s*["']?)(\d{6,11})(?![\d.])/gi;
+  /\b((?:droplet|linode|server|instance|volume|snapshot|image|firewall|load[ _-]?balancer|floating[ _-]?ip|primary[ _-]?ip|ssh[ _-]?key|network|vm|machine|project|subscription|tenant|account|database|cluster|vpc)s?(?:\s+(?:id|ID|delete|get|describe|show|update|rebuild|reboot|poweroff|poweron|shutdown|power-off|power-on|resize|attach|detach)){0,2}(?:\s*[:=#(]?\s*["']?|[-_]))(\d{6,11})(?![\d.])|(\(id\s+)(\d{6,11})(?=\))/gi;
 
 /**
  * sshd's auth log: "Failed password for (invalid user) X from <ip>", "Accepted publickey for X
@@ -1405,6 +1434,12 @@ const PERSON_AFTER_VERB_RE =
 function replacePersonAfterVerb(match: string, lead: string, value: string): string {
   const first = value.split(/[\s:]+/)[0] ?? "";
   if (!nameOk(first) || PLACEHOLDER_SET.has(value)) return match;
+  // a process or a tool named in known words (unattended-upgrades, kube-controller-manager)
+  if (
+    /[-_]/.test(value) &&
+    value.split(/[-_.]+/).every((piece) => piece === "" || isKnownWord(piece.toLowerCase()))
+  )
+    return match;
   if (
     /^(?:the|a|an|our|your|their|this|that|another|other|some|any|each|every|someone|somebody|nobody|anyone|us|me|him|her|them|it|ci|cron|automation|dependabot|renovate|bot|bots|system|policy)$/i.test(
       first,
@@ -1414,10 +1449,53 @@ function replacePersonAfterVerb(match: string, lead: string, value: string): str
   return `${lead}<user>`;
 }
 
+/**
+ * Log lines that name their machine and their users: syslog's "Jun 10 09:12:01 HOST prog[pid]:",
+ * sudo's "sudo: USER : 3 incorrect password attempts", ls -l's owner and group ("drwx------ 4
+ * USER GROUP 4096"), rsync's daemon "HOST::module", a JSON or logfmt "node" field.
+ */
+const SYSLOG_HOST_RE = new RegExp(
+  String.raw`((?:\b[A-Z][a-z]{2}\s+\d{1,2}|\b\d{4}-\d{2}-\d{2}T?)\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+)(${HOST_VALUE})(?=\s+[\w./-]+(?:\[\d+\])?:\s)`,
+  "g",
+);
+const SUDO_LOG_RE = new RegExp(String.raw`(\bsudo:\s+)(${NAME_VALUE})(?=\s+:\s)`, "g");
+const LS_OWNER_RE = new RegExp(
+  String.raw`((?:^|\s)[-dlcbps][rwxsStT-]{9}[.+@]?\s+\d+\s+)(${NAME_VALUE})(\s+)(${NAME_VALUE})(?=\s+\d)`,
+  "g",
+);
+const RSYNC_HOST_RE = new RegExp(String.raw`(?<![\w:.-])()(${HOST_VALUE})(?=::[A-Za-z])`, "g");
+const NODE_FIELD_RE = new RegExp(
+  String.raw`((?:["']node(?:_?name)?["']\s*:\s*["'])|\bnode=["']?)(${HOST_VALUE})`,
+  "g",
+);
+function replaceLogName(placeholder: string): Replacer {
+  return (match, ...rest) => {
+    const [lead, value] = rest as [string, string];
+    const lower = value.toLowerCase();
+    if (!nameOk(value) || lower.startsWith("localhost") || isPublicName(lower) || PLACEHOLDER_SET.has(value))
+      return match;
+    return `${lead}${placeholder}`;
+  };
+}
+
+/**
+ * A correlation id in free text that is not opaque — the ids the correlation rule would replace
+ * (TELEMETRY_SESSION_ID=NUC-HALLWAY_2025, correlation=hcloud-k3s-nbg1-cp-41829377): a UUID, a
+ * hex string or digits and separators stay.
+ */
+const CORRELATION_ID_RE =
+  /(\b(?:TELEMETRY_(?:SESSION|RUN|PARENT_RUN)_ID|(?:correlation|session|parent[_-]?run|run)[_-]?id|correlation)\s*[=:]\s*["']?)([^\s"',;)]+)/gi;
+function replaceCorrelationId(match: string, lead: string, value: string): string {
+  if (/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]+|[\d._:-]+)$/i.test(value))
+    return match;
+  if (value.startsWith("<") || value.startsWith("$")) return match;
+  return `${lead}<id>`;
+}
+
 // -- cloud things: GCP projects, buckets -----------------------------------------------------------
 
 const GCP_PROJECT_KV_RE =
-  /(\b(?:--project|project[_ -]?id|project|GOOGLE_CLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT|GCLOUD_PROJECT)(?:["']?\s*[:=]\s*["']?|\s+[[("']|\s+(?=[a-z][a-z0-9-]*\d)))([a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w.-])/g;
+  /(\b(?:--project|[Pp]roject[_ -]?id|[Pp]roject|GOOGLE_CLOUD_PROJECT|CLOUDSDK_CORE_PROJECT|GCP_PROJECT|GCLOUD_PROJECT)(?:["']?\s*[:=]\s*["']?|\s+[[("']|\s+(?=[a-z][a-z0-9-]*\d)))([a-z][a-z0-9-]{4,28}[a-z0-9])(?![\w.-])/g;
 const GCP_PROJECT_PATH_RE = /\b(projects\/)([a-z][a-z0-9-]{4,28}[a-z0-9])(?=\/|\b)/g;
 function replaceProject(match: string, lead: string, value: string): string {
   if (!nameOk(value) || PLACEHOLDER_SET.has(value)) return match;
@@ -1507,6 +1585,23 @@ const RULES: readonly Rule[] = [
   [MACHINE_SLOT_RE, replaceMachineSlot],
   [SSHD_USER_RE, (m, ...rest) => (nameOk(rest[1] as string) ? `${rest[0]}<user>` : m)],
   [JUMP_HOST_RE, replaceJumpHost as Replacer],
+  [SYSLOG_HOST_RE, replaceLogName("<host>")],
+  [SUDO_LOG_RE, replaceLogName("<user>")],
+  [
+    LS_OWNER_RE,
+    (m, ...rest) => {
+      const [lead, owner, gap, group] = rest as [string, string, string, string];
+      const name = (v: string) => (nameOk(v) ? "<user>" : v);
+      const out = `${lead}${name(owner)}${gap}${name(group)}`;
+      return out === m ? m : out;
+    },
+  ],
+  [
+    RSYNC_HOST_RE,
+    (m, ...rest) => (/\brsync\b/i.test(callbackTail(rest).input) ? replaceLogName("<host>")(m, ...rest) : m),
+  ],
+  [NODE_FIELD_RE, replaceLogName("<host>")],
+  [CORRELATION_ID_RE, replaceCorrelationId as Replacer],
   [
     NAMED_CLUSTER_RE,
     (m, ...rest) =>
@@ -1522,7 +1617,7 @@ const RULES: readonly Rule[] = [
   [AUTH_AS_RE, replaceAuthAs as Replacer],
   [SUDOERS_RE, (m, ...rest) => (nameOk(rest[0] as string) ? `<user>${rest[1]}` : m)],
   [RESOURCE_GROUP_RE, replaceResourceGroup],
-  [NUMERIC_CLOUD_ID_RE, (_m, ...rest) => `${rest[0]}<id>`],
+  [NUMERIC_CLOUD_ID_RE, (_m, ...rest) => `${rest[0] ?? rest[2]}<id>`],
   [NUMBERED_NAME_RE, replaceNumberedName],
   [COMPOSITE_NAME_RE, replaceCompositeName],
   [SSID_RE, (_m, ...rest) => `${rest[0]}${rest[1]}${rest[2]}<id>${rest[2]}`],
