@@ -59,7 +59,9 @@ function isWordOrInflected(lower: string): boolean {
     if (base < (suffix.length <= 2 && suffix !== "er" ? 3 : 4)) continue;
     if (lower.endsWith(suffix) && isTerm(lower.slice(0, base))) return true;
   }
-  return false;
+  // a final y becomes i before an ending: verifier, proxies, retried (verify, proxy, retry)
+  const yEnding = /^([a-z]{3,})i(?:es|ed|er|ers)$/.exec(lower);
+  return yEnding !== null && isTerm(`${yEnding[1]}y`);
 }
 
 /** Two or more known words of 3+ letters each, run together: timeout, webhook, loadbalancer. */
@@ -100,8 +102,11 @@ function isKnownSimplePiece(piece: string): boolean {
   // a word in a script without an English dictionary here (日本語): nothing to judge it by
   if (!JUDGED_LETTER_RE.test(piece)) return true;
   if (UNIT_RE.test(piece) || DURATION_RE.test(piece) || VERSION_PIECE_RE.test(piece)) return true;
+  if (/^\d+[a-z]{1,2}$/i.test(piece)) return true; // a numbered variant: 802.3ad, 5xx, 10gb
   if (/^[A-Za-z]{1,3}$/.test(piece)) return true; // an abbreviation
   if (/^[A-Z]{1,5}$/.test(piece)) return true; // an acronym
+  // an errno name: E and a word (ESTALE, EAGAIN, EEXIST, ETIMEDOUT)
+  if (/^E[A-Z]{3,}$/.test(piece) && isWordish(piece.slice(1).toLowerCase())) return true;
   if (/^[A-Z]{2,5}[1-9]$/.test(piece)) return true; // an acronym's version (LUKS2, TPM2), not DC01
   // naïve, café: looked up without their accents
   const accented = piece.toLowerCase();
@@ -133,7 +138,7 @@ function isKnownAlphanumeric(lower: string): boolean {
   return isTermWithVersion(lower);
 }
 
-/** A word with a common prefix: misconfigured, resize, unschedulable, preemptible. */
+/** A word with a common prefix: misconfigured, resize, unschedulable, preemptible, uplink. */
 const PREFIXES = [
   "re",
   "un",
@@ -147,6 +152,12 @@ const PREFIXES = [
   "sub",
   "auto",
   "multi",
+  "up",
+  "down",
+  "inter",
+  "super",
+  "micro",
+  "hyper",
 ] as const;
 
 function isPrefixed(lower: string): boolean {
@@ -184,16 +195,20 @@ function isCamelCase(piece: string): boolean {
   if (!/[a-z]/.test(piece) || !/[A-Z]/.test(piece.slice(1))) return false;
   const parts = piece.match(CAMEL_PART_RE) ?? [];
   if (parts.length < 2 || parts.join("") !== piece) return false;
-  return parts.every(
-    (part) =>
-      /^\d+$/.test(part) ||
-      /^[A-Z]{1,5}$/.test(part) ||
-      // one short capitalised part among words, no digits (MaxSize; not QmX9zKp)
-      (/^[A-Z][a-z]{1,2}$/.test(part) &&
-        !/\d/.test(piece) &&
-        parts.filter((p) => p.length <= 3).length === 1) ||
-      isWordish(part.toLowerCase()),
+  // a word of 4+ letters vouches for short parts beside it (MaxSize, PCIe, eBPF), when they are
+  // no more than the other parts: Tq9ZxW2mL8p has none, so its short runs of letters stay unknown
+  const word = parts.some(
+    (part) => part.length >= 4 && /^[A-Za-z]+$/.test(part) && isWordish(part.toLowerCase()),
   );
+  let short = 0;
+  const known = parts.every((part) => {
+    if (/^\d+$/.test(part) || /^[A-Z]{1,5}$/.test(part) || /^[A-Za-z]$/.test(part)) return true;
+    if (isWordish(part.toLowerCase())) return true;
+    if (!word || !/^[A-Za-z]{2,3}$/.test(part)) return false;
+    short++;
+    return true;
+  });
+  return known && short * 2 <= parts.length;
 }
 
 /** A piece (letters and digits only) that is no one's identifier (see the header comment). */
@@ -259,11 +274,27 @@ function hasMachineNumber(core: string): boolean {
   return false;
 }
 
+/**
+ * A number of 7–11 digits glued to a word (droplet-387114562, cp-41829377): a cloud resource's
+ * id. Not a date (20250612) or a Unix time (1718010721), and not a number standing alone.
+ */
+function isResourceId(pieces: readonly string[]): boolean {
+  if (!pieces.some((piece) => /[A-Za-z]/.test(piece))) return false;
+  return pieces.some(
+    (piece) =>
+      /^\d{7,11}$/.test(piece) &&
+      !/^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$/.test(piece) &&
+      !/^1\d{9}$/.test(piece),
+  );
+}
+
 /** A token (without its wrapping punctuation) that stays in free text. */
 export function isKnownToken(core: string): boolean {
   if (PLACEHOLDER_SET.has(core)) return true;
   const rest = withoutAtoms(core);
-  return !hasMachineNumber(rest) && rest.split(PIECE_SPLIT_RE).every((piece) => isKnownPiece(piece));
+  if (hasMachineNumber(rest)) return false;
+  const pieces = rest.split(PIECE_SPLIT_RE);
+  return !isResourceId(pieces) && pieces.every((piece) => isKnownPiece(piece));
 }
 
 const LEADING = new Set(['"', "'", "`", "(", "[", "{", "<", "*"]);

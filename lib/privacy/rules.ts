@@ -1063,6 +1063,21 @@ function replaceDecimalIPv4(match: string): string {
   return n >= 0x1000000 && n <= 0xffffffff ? "<ip>" : match;
 }
 
+/**
+ * A 10-digit number standing alone that spells a private or link-local address in 172.16/12,
+ * 192.168/16 or 169.254/16: "connect to 3232235796 port 6443". Those are narrow windows near
+ * 2.8–3.2 billion; 10/8 (167–184 million) and 100.64/10 (also the Unix times of spring 2023)
+ * are too wide to take every such number for an address (a byte count, a duration).
+ */
+const DECIMAL_PRIVATE_IPV4_RE = /(?<![\w.:/-])(\d{10})(?![\w:/-]|\.\d)/g;
+function replaceDecimalPrivateIPv4(match: string): string {
+  const n = Number(match);
+  const a = Math.floor(n / 0x1000000);
+  const b = Math.floor(n / 0x10000) % 0x100;
+  const isPrivate = (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+  return n <= 0xffffffff && isPrivate ? "<ip>" : match;
+}
+
 /** 8 hex digits (optionally 0x…) that spell a private, link-local or shared address. */
 const HEX_IPV4_RE = /(?<![\w.-])(?:0x)?([0-9A-Fa-f]{8})(?![\w-]|\.\w)/g;
 function replaceHexIPv4(match: string, hex: string): string {
@@ -1579,6 +1594,7 @@ const RULES: readonly Rule[] = [
   [DASHED_IP_HOST_RE, "<host>"],
   [DASHED_IPV4_RE, replaceDashedIPv4],
   [DECIMAL_IPV4_PORT_RE, replaceDecimalIPv4],
+  [DECIMAL_PRIVATE_IPV4_RE, replaceDecimalPrivateIPv4],
   [DECIMAL_IPV4_IN_NAME_RE, replaceDecimalIPv4],
   [HEX_IPV4_RE, replaceHexIPv4 as Replacer],
   [HOST_PORT_RE, replaceHostPort as Replacer],
