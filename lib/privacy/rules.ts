@@ -443,7 +443,7 @@ const REF_WORDS: ReadonlySet<string> = new Set([
 const ANSI_RE =
   /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?|\x1b[ -/]*[0-~]?/g;
 const CONTROL_RE =
-  /[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+  /[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 const SPACE_RE = /[\s\x85]+/g;
 
 function clean(text: string): string {
@@ -683,6 +683,9 @@ function replaceAt(match: string, ...rest: unknown[]): string {
 
 const MAC_RE =
   /(?<![0-9A-Fa-f:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f]|[:.-][0-9A-Fa-f])/g;
+/** A MAC as macOS prints it, leading zeros dropped: 0:1a:2b:3c:4d:5e. */
+const MAC_SHORT_RE =
+  /(?<![0-9A-Fa-f:.-])(?=(?:[0-9A-Fa-f]{1,2}:){5}[0-9A-Fa-f]{1,2}(?![0-9A-Fa-f:]))(?=[^\s]*[A-Fa-f])[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}/g;
 const UUID_RE =
   /(?<![0-9A-Fa-f])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])/g;
 const IPV6_BRACKETED_RE = /\[([0-9A-Fa-f:.]+)(%[\w.-]+)?\](?::\d{1,5}(?!\d))?/g;
@@ -890,6 +893,17 @@ function kvReplacer(placeholder: string): Replacer {
   return (match, ...rest) => {
     const [key, sep, quote, value] = rest as [string, string, string, string];
     if (!nameOk(value) || isPublicName(value.toLowerCase())) return match;
+    // "Apple Silicon host: nested virtualization unavailable": a label after words, then prose
+    const { offset, input } = callbackTail(rest);
+    const after = input.slice(offset + match.length);
+    if (
+      /^(?:host|user)$/i.test(key) &&
+      /[A-Za-z]\s+$/.test(input.slice(0, offset)) &&
+      /^[a-z]+$/.test(value) &&
+      isKnownWord(value) &&
+      /^\s+[a-z]/.test(after)
+    )
+      return match;
     return `${key}${sep}${quote}${placeholder}`;
   };
 }
@@ -1079,9 +1093,10 @@ function replaceDecimalPrivateIPv4(match: string): string {
 }
 
 /** 8 hex digits (optionally 0x…) that spell a private, link-local or shared address. */
-const HEX_IPV4_RE = /(?<![\w.-])(?:0x)?([0-9A-Fa-f]{8})(?![\w-]|\.\w)/g;
-function replaceHexIPv4(match: string, hex: string): string {
-  const n = Number.parseInt(hex, 16);
+const HEX_IPV4_RE =
+  /(?<![\w.-])(?:0x)?([0-9A-Fa-f]{8})(?![\w-]|\.\w)|(?<=[A-Za-z0-9][-_])0x([0-9A-Fa-f]{8})(?![\w-]|\.\w)/g;
+function replaceHexIPv4(match: string, hex: string | undefined, inName: string | undefined): string {
+  const n = Number.parseInt(hex ?? inName ?? "", 16);
   const a = n >>> 24;
   const b = (n >>> 16) & 0xff;
   const isPrivate =
@@ -1237,7 +1252,7 @@ function replaceNumberedName(match: string, ...rest: unknown[]): string {
   if (/^[A-Z]{2,}$/.test(first)) return match; // an acronym: DNS-01, RFC-1918, CVE-2024-3094
   if (/^[a-z]\d[a-z]?-(?:standard|highmem|highcpu|highgpu|ultramem|megamem|custom)$/.test(first + middle))
     return match; // GCP n2-standard-4
-  if (middle === "" && first.length <= 2) return match; // a2-3, x-1
+  if (middle === "" && (first.length === 1 || /\d/.test(first))) return match; // a2-3, x-1 (db-2 is a host)
   if (middle === "" && KNOWN_ALNUM_RE.test(first)) return match; // x86_64, arm64-2
   if (/[-_]v\d+(?:[-_]|$)/i.test(middle)) return match; // …-k3s-v1-30-2: a version, dashed
   return keepTrailing(match, "<host>");
@@ -1366,6 +1381,19 @@ function replaceJumpHost(match: string, lead: string, quote: string, value: stri
   if (lower.startsWith("localhost") || lower === "via") return match;
   return `${lead}${quote}<host>${quote}`;
 }
+/** "failed to connect to X: …", "connecting to X port 22": the machine a client tried. */
+const CONNECT_TO_RE = new RegExp(
+  String.raw`(\bconnect(?:ing)?\s+to\s+)(["']?)(${HOST_VALUE})\2(?=:\s|\s+port\b)`,
+  "gi",
+);
+/** whoami's answer: "whoami returned svc_deploy", "whoami: alice". */
+const WHOAMI_RE = new RegExp(
+  String.raw`(\bwhoami(?:\s+(?:returned|says|said|printed|reports|reported|gave|is|was))?:?\s+)(["'${BACKTICK}]?)(?!(?:returned|says|said|printed|reports|reported|gave|is|was)\b)(${NAME_VALUE})\2`,
+  "gi",
+);
+/** A password given on the command line: sshpass -p X, mysql -pX, docker login -p X. */
+const PASSWORD_FLAG_RE =
+  /(\b(?:sshpass|mysql\w*|mariadb|docker\s+login|podman\s+login|nerdctl\s+login|redis-cli|mongo\w*)\b[^|;&]*?\s-p\s*)(["']?)([^\s"']+)\2/gi;
 const NAMED_CLUSTER_RE = new RegExp(String.raw`(\bfound\s+for\s+name:?\s+)(["']?)(${NAME_VALUE})\2`, "gi");
 
 /**
@@ -1414,11 +1442,13 @@ function replaceBracketedHostPort(match: string, host: string, port: string): st
 /**
  * A named thing's own name, shaped like an identifier (with "-", "_", "." or a digit): kube
  * contexts, namespaces, Helm releases, profiles, GitHub organisations, workspaces, teams,
- * tenants, stacks ("context payments-prod", "AWS_PROFILE=summit-prod"). Kept: names with a
- * term of the vocabulary (kube-system, cert-manager, k3d-k3s-default) and the usual defaults.
+ * tenants, stacks, CI jobs ("context payments-prod", "AWS_PROFILE=summit-prod",
+ * "CI_JOB_NAME=live:hetzner-acme-fsn1"), and GKE contexts (gke_PROJECT_ZONE_CLUSTER). Kept: names
+ * that start with a term of the vocabulary (cert-manager, k3d-k3s-default, traefik-crd), project
+ * namespaces (…-system, …-operator) and the usual defaults (kube-system, k3s-default).
  */
 const NAMED_THING_RE = new RegExp(
-  String.raw`(\b(?:(?:kube(?:ctl)?\s+)?context|namespace|ns|release|profile|org|organi[sz]ation|workspace|team|tenant|stack)(?:\s+|\s*[=:]\s*)|\b(?:AWS_PROFILE|AWS_DEFAULT_PROFILE|KUBE_CONTEXT|KUBECONTEXT|HELM_NAMESPACE|TF_WORKSPACE)\s*[=:]\s*|--(?:context|namespace|profile|workspace)(?:\s+|=))(["'${BACKTICK}]?)(${NAME_VALUE})\2`,
+  String.raw`(\b(?:(?:kube(?:ctl)?\s+)?context|namespace|ns|release|profile|org|organi[sz]ation|workspace|team|tenant|stack)(?:\s+|\s*[=:]\s*)|\b(?:AWS_PROFILE|AWS_DEFAULT_PROFILE|KUBE_CONTEXT|KUBECONTEXT|HELM_NAMESPACE|TF_WORKSPACE|CI_JOB_NAME|JOB_NAME|GITHUB_WORKFLOW|GITHUB_JOB|CI_PROJECT_PATH|BUILDKITE_PIPELINE_SLUG)\s*[=:]\s*|--(?:context|namespace|profile|workspace)(?:\s+|=))(["'${BACKTICK}]?)(${NAME_VALUE})\2`,
   "g",
 );
 const DEFAULT_THINGS: ReadonlySet<string> = new Set(
@@ -1427,14 +1457,21 @@ const DEFAULT_THINGS: ReadonlySet<string> = new Set(
   ),
 );
 function replaceNamedThing(match: string, lead: string, quote: string, value: string): string {
+  // a name glued to a placeholder (ingress-<ip>) keeps its word
+  if (/[-_.]$/.test(value)) return match;
   const core = value.replace(TRAILING_PUNCT_RE, "");
   const lower = core.toLowerCase();
   if (!/[-_.\d]/.test(core) || DEFAULT_THINGS.has(lower) || VERSION_LIKE_RE.test(core)) return match;
   if (isPublicName(lower) || PLACEHOLDER_SET.has(lower) || lower.includes("<")) return match;
-  // a project's own namespace or release: longhorn-system, tigera-operator, cert-manager
-  if (/[-_](?:system|operator|controller|crds?|webhook|ingress|monitoring|storage)$/.test(lower))
+  if (/^gke_/.test(lower)) return `${lead}${quote}<id>${quote}${value.slice(core.length)}`; // gke_PROJECT_ZONE_CLUSTER
+  // a project's own namespace: longhorn-system, tigera-operator
+  if (/[-_](?:system|operator|crds?)$/.test(lower)) return match;
+  // a project's own name first (cert-manager, kube-prometheus-stack, traefik-crd), or known
+  // words with a term (ingress-nginx)
+  const pieces = lower.split(/[-_.:/]+/).filter((piece) => /[a-z]/.test(piece));
+  if (pieces[0] !== undefined && isVocabularyTerm(pieces[0])) return match;
+  if (pieces.some((piece) => isVocabularyTerm(piece)) && pieces.every((piece) => isKnownWord(piece)))
     return match;
-  if (lower.split(/[-_.]+/).some((piece) => /[a-z]/.test(piece) && isVocabularyTerm(piece))) return match;
   return `${lead}${quote}<id>${quote}${value.slice(core.length)}`;
 }
 
@@ -1499,11 +1536,10 @@ function replaceLogName(placeholder: string): Replacer {
  * hex string or digits and separators stay.
  */
 const CORRELATION_ID_RE =
-  /(\b(?:TELEMETRY_(?:SESSION|RUN|PARENT_RUN)_ID|(?:correlation|session|parent[_-]?run|run)[_-]?id|correlation)\s*[=:]\s*["']?)([^\s"',;)]+)/gi;
+  /(\b(?:TELEMETRY_(?:SESSION|RUN|PARENT_RUN)_ID\s*[=:]\s*["']?|(?:correlation|session|parent[_ -]?run|run)[_ -]?id\s*[=:]?\s*["']?|correlation\s*[=:]\s*["']?))([^\s"',;)]+)/gi;
 function replaceCorrelationId(match: string, lead: string, value: string): string {
-  if (/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]+|[\d._:-]+)$/i.test(value))
-    return match;
-  if (value.startsWith("<") || value.startsWith("$")) return match;
+  if (/^[0-9a-f][0-9a-f._:-]*$/i.test(value)) return match; // a UUID, hex, digits and separators
+  if (value.startsWith("<") || value.startsWith("$") || !/[\d_.:@-]/.test(value)) return match;
   return `${lead}<id>`;
 }
 
@@ -1555,6 +1591,7 @@ const RULES: readonly Rule[] = [
   [AT_RE, replaceAt],
   [HANDLE_RE, replaceHandle as Replacer],
   [MAC_RE, "<mac>"],
+  [MAC_SHORT_RE, "<mac>"],
   [MAC_BARE_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<mac>`],
   [UUID_RE, "<id>"],
   [CLOUD_RESOURCE_RE, "<id>"],
@@ -1618,6 +1655,9 @@ const RULES: readonly Rule[] = [
   ],
   [NODE_FIELD_RE, replaceLogName("<host>")],
   [CORRELATION_ID_RE, replaceCorrelationId as Replacer],
+  [CONNECT_TO_RE, replaceJumpHost as Replacer],
+  [WHOAMI_RE, (m, ...rest) => (nameOk(rest[2] as string) ? `${rest[0]}${rest[1]}<user>${rest[1]}` : m)],
+  [PASSWORD_FLAG_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<secret>${rest[1]}`],
   [
     NAMED_CLUSTER_RE,
     (m, ...rest) =>
