@@ -108,6 +108,7 @@ function isKnownSimplePiece(piece: string): boolean {
   // an errno name: E and a word (ESTALE, EAGAIN, EEXIST, ETIMEDOUT)
   if (/^E[A-Z]{3,}$/.test(piece) && isWordish(piece.slice(1).toLowerCase())) return true;
   if (/^[A-Z]{2,5}[1-9]$/.test(piece)) return true; // an acronym's version (LUKS2, TPM2), not DC01
+  if (/^[A-Z]{2}\d{4}$/.test(piece)) return true; // a linter's rule code (DL3008, SC2086)
   // naïve, café: looked up without their accents
   const accented = piece.toLowerCase();
   const lower = accented.normalize("NFD").replace(/\p{M}+/gu, "");

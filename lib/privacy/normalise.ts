@@ -21,6 +21,9 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
   у: "y",
   х: "x",
   ѕ: "s",
+  "。": ".",
+  "．": ".",
+  "｡": ".",
   і: "i",
   ї: "i",
   ј: "j",
@@ -75,7 +78,7 @@ function confusables(): RegExp {
   return confusableRe;
 }
 const PERCENT_RE = /%([2-7][0-9A-Fa-f])/g;
-const AT_DOT_RE = /\s*[[({<]\s*(at|dot)\s*[\])}>]\s*/gi;
+const AT_DOT_RE = /\s*[[({<]\s*(at|dot|@|\.)\s*[\])}>]\s*/gi;
 /** "j.smith at contoso dot io": an address spelt out in words. */
 const SPELT_ADDRESS_RE = /[\w.+-]+\s+at\s+[\w-]+(?:\s+dot\s+[\w-]+)+/gi;
 /** A dotted quad written with spaces around its dots (and port): "10 . 0 . 7 . 21 : 6443". */
@@ -94,8 +97,10 @@ export function normalise(text: string): string {
     out = out.normalize("NFKC").replace(confusables(), (ch) => CONFUSABLES[ch] ?? ch);
   if (out.includes("%"))
     out = out.replace(PERCENT_RE, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-  if (/[[({<]\s*(?:at|dot)\s*[\])}>]/i.test(out)) {
-    out = out.replace(AT_DOT_RE, (_m, word: string) => (word.toLowerCase() === "at" ? "@" : "."));
+  if (/[[({<]\s*(?:at|dot|@|\.)\s*[\])}>]/i.test(out)) {
+    out = out.replace(AT_DOT_RE, (_m, word: string) =>
+      word.toLowerCase() === "at" || word === "@" ? "@" : ".",
+    );
   }
   if (/\sdot\s/i.test(out))
     out = out.replace(SPELT_ADDRESS_RE, (m) => m.replace(/\s+at\s+/i, "@").replace(/\s+dot\s+/gi, "."));

@@ -594,7 +594,10 @@ function isPublicUrl(scheme: string, rest: string): boolean {
   const path = slash === -1 ? "" : trimmed.slice(slash);
   if (!/^[a-z0-9.-]+$/.test(host) || !isPublicName(host)) return false;
   if (path === "" || path === "/") return true;
-  return !USER_CONTENT_APEXES.some((apex) => host === apex || host.endsWith(`.${apex}`));
+  if (!USER_CONTENT_APEXES.some((apex) => host === apex || host.endsWith(`.${apex}`))) return true;
+  // github.com/k3s-io/k3s/releases: a public project's own path
+  const owner = path.split("/")[1]?.toLowerCase() ?? "";
+  return PUBLIC_OWNERS.has(owner) && owner !== "origin" && owner !== "upstream";
 }
 
 /**
@@ -682,7 +685,7 @@ function replaceAt(match: string, ...rest: unknown[]): string {
 // -- MACs, UUIDs, IPs --------------------------------------------------------------------------
 
 const MAC_RE =
-  /(?<![0-9A-Fa-f:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f]|[:.-][0-9A-Fa-f])/g;
+  /(?<![0-9A-Fa-f:._-])(?:[0-9A-Fa-f]{2}([:_-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f]|[:.-][0-9A-Fa-f])/g;
 /** A MAC as macOS prints it, leading zeros dropped: 0:1a:2b:3c:4d:5e. */
 const MAC_SHORT_RE =
   /(?<![0-9A-Fa-f:.-])(?=(?:[0-9A-Fa-f]{1,2}:){5}[0-9A-Fa-f]{1,2}(?![0-9A-Fa-f:]))(?=[^\s]*[A-Fa-f])[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}/g;
@@ -1070,6 +1073,15 @@ function replaceDashedIPv4(match: string, ...rest: unknown[]): string {
   return [a, b, c, d].every((n) => Number(n) <= 255) ? "<ip>" : match;
 }
 
+/** A dashed address with its mask (calico's block 10-244-17-0-26), and hex-dotted 0x0a.0x00.0x00.0x0c. */
+const DASHED_IPV4_CIDR_RE =
+  /(?<![0-9]|[0-9][-_])(\d{1,3})([-_])(\d{1,3})\2(\d{1,3})\2(\d{1,3})\2(\d{1,2})(?![0-9]|[-_][0-9])/g;
+function replaceDashedCidr(match: string, ...rest: unknown[]): string {
+  const [a, , b, c, d, mask] = rest as string[];
+  return [a, b, c, d].every((n) => Number(n) <= 255) && Number(mask) <= 32 ? "<ip>" : match;
+}
+const HEX_DOTTED_IPV4_RE = /(?<![\w.])0x[0-9A-Fa-f]{1,2}(?:\.0x[0-9A-Fa-f]{1,2}){3}(?![\w.])/g;
+
 /** An address written as one decimal number before a port: "dial tcp 3232235786:6443". */
 const DECIMAL_IPV4_PORT_RE = /(?<![\w.:-])(\d{8,10})(?=:\d{1,5}(?!\d)|\s+port\s+\d)/g;
 function replaceDecimalIPv4(match: string): string {
@@ -1195,11 +1207,11 @@ function replaceHostPort(match: string, name: string, port: string): string {
 const REACH_PAREN_RE =
   /\b((?:reach|reaching|reachable|unreachable|connect(?:ing)?\s+to|contact(?:ing)?|closed\s+by|remote\s+host)\b[^()]{0,60}?)\(([A-Za-z0-9_][\w.-]*)\)/gi;
 function replaceReachParen(match: string, lead: string, value: string): string {
-  return IDENTIFIER_SHAPED_RE.test(value) &&
-    !VERSION_LIKE_RE.test(value) &&
-    !isPublicName(value.toLowerCase())
-    ? `${lead}(<host>)`
-    : match;
+  const lower = value.toLowerCase();
+  // a name-shaped value, or a word no list knows as it is (rivendell: not a word, only a compound)
+  const named =
+    IDENTIFIER_SHAPED_RE.test(value) || (/^[a-z]+$/.test(lower) && nameOk(value) && !isKnownWord(lower));
+  return named && !VERSION_LIKE_RE.test(value) && !isPublicName(lower) ? `${lead}(<host>)` : match;
 }
 
 /** Host lists of ssh's known_hosts warnings: Permanently added 'a,b', authenticity of host 'x'. */
@@ -1394,6 +1406,30 @@ const WHOAMI_RE = new RegExp(
 /** A password given on the command line: sshpass -p X, mysql -pX, docker login -p X. */
 const PASSWORD_FLAG_RE =
   /(\b(?:sshpass|mysql\w*|mariadb|docker\s+login|podman\s+login|nerdctl\s+login|redis-cli|mongo\w*)\b[^|;&]*?\s-p\s*)(["']?)([^\s"']+)\2/gi;
+/** A host name mapped to an address (/etc/hosts: "127.0.1.1 thinkpad-x1", "maps <ip> to x-1"). */
+const ADDRESS_HOST_RE = new RegExp(
+  String.raw`((?:\b\d{1,3}(?:\.\d{1,3}){3}|<ip>)\s+(?:to\s+|->\s+)?)(${HOST_VALUE})(?=[\s,;]|\.?$)`,
+  "g",
+);
+function replaceAddressHost(match: string, lead: string, value: string): string {
+  const lower = value.toLowerCase();
+  if (!/[_-]/.test(value) || VERSION_LIKE_RE.test(value) || /^\d/.test(value)) return match;
+  if (!nameOk(value) || lower.startsWith("localhost") || lower.startsWith("ip6-") || isPublicName(lower))
+    return match;
+  return `${lead}<host>`;
+}
+/** A quoted host name: hostname 'ws-ari-desk', and Ansible's delegate: [<host> -> k3s-leader]. */
+const QUOTED_HOSTNAME_RE = new RegExp(
+  String.raw`(\bhost\s*name\s+)(["'])(${HOST_VALUE})\2|(\[<host>\s+->\s+)()(${HOST_VALUE})(?=\])`,
+  "gi",
+);
+function replaceQuotedHostname(match: string, ...rest: unknown[]): string {
+  const [leadA, quote, valueA, leadB, , valueB] = rest as (string | undefined)[];
+  const value = valueA ?? valueB ?? "";
+  const lower = value.toLowerCase();
+  if (!nameOk(value) || lower.startsWith("localhost") || isPublicName(lower)) return match;
+  return `${leadA ?? leadB}${quote ?? ""}<host>${quote ?? ""}`;
+}
 const NAMED_CLUSTER_RE = new RegExp(String.raw`(\bfound\s+for\s+name:?\s+)(["']?)(${NAME_VALUE})\2`, "gi");
 
 /**
@@ -1408,6 +1444,8 @@ const PUBLIC_OWNERS: ReadonlySet<string> = new Set(
     " ",
   ),
 );
+/** A GitHub or GitLab reference to an issue or pull request: acme-internal/k3s-fleet#4211. */
+const REPO_REFERENCE_RE = /(?<![\w/.@<-])()([A-Za-z0-9][\w.-]*)\/[A-Za-z0-9][\w.-]*(?=[#!]\d+\b)/g;
 function replaceRepoSlug(match: string, lead: string, owner: string): string {
   return PUBLIC_OWNERS.has(owner.toLowerCase()) || PLACEHOLDER_SET.has(`<${owner}>`) ? match : `${lead}<id>`;
 }
@@ -1629,6 +1667,8 @@ const RULES: readonly Rule[] = [
   [SUBJECT_RE, replaceSubject as Replacer],
   [DOTTED_RE, replaceDotted],
   [DASHED_IP_HOST_RE, "<host>"],
+  [DASHED_IPV4_CIDR_RE, replaceDashedCidr],
+  [HEX_DOTTED_IPV4_RE, "<ip>"],
   [DASHED_IPV4_RE, replaceDashedIPv4],
   [DECIMAL_IPV4_PORT_RE, replaceDecimalIPv4],
   [DECIMAL_PRIVATE_IPV4_RE, replaceDecimalPrivateIPv4],
@@ -1656,6 +1696,8 @@ const RULES: readonly Rule[] = [
   [NODE_FIELD_RE, replaceLogName("<host>")],
   [CORRELATION_ID_RE, replaceCorrelationId as Replacer],
   [CONNECT_TO_RE, replaceJumpHost as Replacer],
+  [ADDRESS_HOST_RE, replaceAddressHost as Replacer],
+  [QUOTED_HOSTNAME_RE, replaceQuotedHostname],
   [WHOAMI_RE, (m, ...rest) => (nameOk(rest[2] as string) ? `${rest[0]}${rest[1]}<user>${rest[1]}` : m)],
   [PASSWORD_FLAG_RE, (_m, ...rest) => `${rest[0]}${rest[1]}<secret>${rest[1]}`],
   [
@@ -1666,6 +1708,7 @@ const RULES: readonly Rule[] = [
         : m,
   ],
   [REPO_SLUG_RE, replaceRepoSlug as Replacer],
+  [REPO_REFERENCE_RE, replaceRepoSlug as Replacer],
   [NAMED_THING_RE, replaceNamedThing as Replacer],
   [PERSON_AFTER_VERB_RE, replacePersonAfterVerb as Replacer],
   [RECAP_HOST_RE, (m, ...rest) => (nameOk(rest[0] as string) && m !== "localhost" ? "<host>" : m)],
