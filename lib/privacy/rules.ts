@@ -1393,9 +1393,9 @@ function replaceJumpHost(match: string, lead: string, quote: string, value: stri
   if (lower.startsWith("localhost") || lower === "via") return match;
   return `${lead}${quote}<host>${quote}`;
 }
-/** "failed to connect to X: …", "connecting to X port 22": the machine a client tried. */
+/** "failed to connect to X: …", "connecting to X port 22", "Connection closed by X port 22". */
 const CONNECT_TO_RE = new RegExp(
-  String.raw`(\bconnect(?:ing)?\s+to\s+)(["']?)(${HOST_VALUE})\2(?=:\s|\s+port\b)`,
+  String.raw`(\b(?:connect(?:ing)?\s+to|closed\s+by)\s+)(["']?)(${HOST_VALUE})\2(?=:\s|\s+port\b)`,
   "gi",
 );
 /** whoami's answer: "whoami returned svc_deploy", "whoami: alice". */
@@ -1508,7 +1508,10 @@ function replaceNamedThing(match: string, lead: string, quote: string, value: st
   // words with a term (ingress-nginx)
   const pieces = lower.split(/[-_.:/]+/).filter((piece) => /[a-z]/.test(piece));
   if (pieces[0] !== undefined && isVocabularyTerm(pieces[0])) return match;
-  if (pieces.some((piece) => isVocabularyTerm(piece)) && pieces.every((piece) => isKnownWord(piece)))
+  if (
+    pieces.some((piece) => isVocabularyTerm(piece)) &&
+    pieces.every((piece) => piece.length <= 3 || isKnownWord(piece))
+  )
     return match;
   return `${lead}${quote}<id>${quote}${value.slice(core.length)}`;
 }
