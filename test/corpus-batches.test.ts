@@ -8,8 +8,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { guardValue, machineIdentifiers, type SystemInfo } from "../lib/privacy/guard.ts";
-import { addressForms, macForms } from "../lib/privacy/identifier-forms.ts";
 import { sanitizeText } from "../lib/privacy/sanitize.ts";
+import { fill, identityForms } from "./support/identity.ts";
 
 interface Leak {
   kind: string;
@@ -33,26 +33,7 @@ const system: SystemInfo = {
   }),
 };
 const ids = machineIdentifiers({}, system);
-const [ipDashed = IP, , ipHex = IP, ipDecimal = IP] = addressForms(IP);
-const [, , macDashed = MAC, macBare = MAC] = macForms(MAC);
-const FORMS: Record<string, string> = {
-  HOST: "lab",
-  HOST_UPPER: "LAB",
-  HOST_UNDERSCORE: "lab",
-  HOST_FULLWIDTH: "\uff4c\uff41\uff42",
-  HOST_HOMOGLYPH: "l\u0430b",
-  USER: "ops",
-  HOME: "/home/ops",
-  HOME_PCT: "%2Fhome%2Fops",
-  IP,
-  IP_DASHED: ipDashed,
-  IP_HEX: ipHex,
-  IP_DECIMAL: ipDecimal,
-  MAC,
-  MAC_BARE: macBare,
-  MAC_UPPER_DASHED: macDashed.toUpperCase(),
-};
-const fill = (text: string) => text.replace(/\{([A-Z_]+)\}/g, (m, key: string) => FORMS[key] ?? m);
+const FORMS = identityForms({ host: "lab", user: "ops", home: "/home/ops", ip: IP, mac: MAC });
 const recorded = (text: string) => guardValue(sanitizeText(text), ids).value;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -89,7 +70,7 @@ describe("the batches", () => {
 
   test("this machine's identity never survives, in any spelling or place of the templates", () => {
     const survived = batches.own
-      .map((leak) => ({ text: fill(leak.text), gone: leak.gone.map(fill) }))
+      .map((leak) => ({ text: fill(leak.text, FORMS), gone: leak.gone.map((piece) => fill(piece, FORMS)) }))
       .map(({ text, gone }) => ({ text, gone, out: recorded(text) }))
       // a whole-word check: "lab" is inside "label", "ops" inside "stops"
       .filter(({ gone, out }) =>

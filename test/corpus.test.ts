@@ -10,8 +10,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { machineIdentifiers } from "../lib/privacy/guard.ts";
-import { addressForms, macForms } from "../lib/privacy/identifier-forms.ts";
 import { sanitize } from "../lib/privacy/sanitize.ts";
+import { fill, identityForms } from "./support/identity.ts";
 import { startReceiver } from "./support/receiver.ts";
 import { withSandbox } from "./support/sandbox.ts";
 
@@ -28,8 +28,8 @@ const BENIGN = readFileSync(join(import.meta.dir, "testdata", "benign-reasons.tx
   .split("\n")
   .filter((line) => line !== "" && !line.startsWith("#"));
 
-/** This machine's identity in the spellings the `own` corpus uses. */
-function identityForms(host: string, user: string, home: string): Record<string, string> {
+/** This machine's identity (its first external IPv4 interface) in the spellings the `own` corpus uses. */
+function machineForms(host: string, user: string, home: string): Record<string, string> {
   const iface = Object.values(
     require("node:os").networkInterfaces() as Record<
       string,
@@ -38,31 +38,13 @@ function identityForms(host: string, user: string, home: string): Record<string,
   )
     .flat()
     .find((i) => !i.internal && i.family === "IPv4");
-  const ip = iface?.address ?? "192.0.2.77";
-  const mac = iface?.mac ?? "02:fc:00:00:00:77";
-  const [dashed, , hex, decimal] = addressForms(ip);
-  const [, , macDashed, macBare] = macForms(mac);
-  return {
-    HOST: host,
-    HOST_UPPER: host.toUpperCase(),
-    HOST_UNDERSCORE: host.replaceAll("-", "_"),
-    HOST_FULLWIDTH: [...host].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join(""),
-    HOST_HOMOGLYPH: host.replace("a", "\u0430").replace("o", "\u043e").replace("e", "\u0435"),
-    USER: user,
-    HOME: home,
-    HOME_PCT: home.replaceAll("/", "%2F"),
-    IP: ip,
-    IP_DASHED: dashed ?? ip,
-    IP_HEX: hex ?? ip,
-    IP_DECIMAL: decimal ?? ip,
-    MAC: mac,
-    MAC_BARE: macBare ?? mac,
-    MAC_UPPER_DASHED: (macDashed ?? mac).toUpperCase(),
-  };
-}
-
-function fill(text: string, forms: Record<string, string>): string {
-  return text.replace(/\{([A-Z_]+)\}/g, (m, key: string) => forms[key] ?? m);
+  return identityForms({
+    host,
+    user,
+    home,
+    ip: iface?.address ?? "192.0.2.77",
+    mac: iface?.mac ?? "02:fc:00:00:00:77",
+  });
 }
 
 describe("the corpus files", () => {
@@ -201,7 +183,7 @@ describe("every channel, under a fake identity (unshare -u, host lab, user ops)"
   const canUnshare = Bun.spawnSync(["unshare", "-u", "true"]).exitCode === 0;
   test("this machine's own names in every spelling never pass; ordinary words stay", async () => {
     expect(canUnshare).toBe(true);
-    const forms = identityForms("lab", "ops", "/home/ops");
+    const forms = machineForms("lab", "ops", "/home/ops");
     const own = corpus.own.map((l) => ({
       ...l,
       text: fill(l.text, forms),

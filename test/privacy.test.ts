@@ -16,6 +16,7 @@ import {
   sanitizeName,
   sanitizeText,
 } from "../lib/privacy/sanitize.ts";
+import { noisyText } from "./support/arbitraries.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Corpora (test/testdata/): exact input → output pairs; leaks — placeholders expected, pieces
@@ -435,31 +436,25 @@ describe("sanitize: properties", () => {
   });
 
   test("idempotent, capped and control-free on arbitrary strings", () => {
-    const noisy = fc.oneof(
-      fc.string({ unit: "binary", maxLength: 400 }),
-      fc.string({
-        unit: fc.constantFrom(
-          "a",
-          "1",
-          ".",
-          ":",
-          "/",
-          "\\",
-          "@",
-          "-",
-          "_",
-          " ",
-          "\x1b",
-          "[",
-          "\n",
-          "<",
-          ">",
-          "~",
-          "=",
-        ),
-        maxLength: 200,
-      }),
-    );
+    const noisy = noisyText([
+      "a",
+      "1",
+      ".",
+      ":",
+      "/",
+      "\\",
+      "@",
+      "-",
+      "_",
+      " ",
+      "\x1b",
+      "[",
+      "\n",
+      "<",
+      ">",
+      "~",
+      "=",
+    ]);
     fc.assert(
       fc.property(noisy, (s) => {
         const once = sanitize(s);
