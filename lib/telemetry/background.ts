@@ -7,10 +7,10 @@ import { createLogger, type Logger } from "../cli/log.ts";
 import { fs } from "../util/builtins.ts";
 import { createExclusive, isCode, processAlive, readOwnFile } from "../util/fs.ts";
 import { explicitlyDisabled } from "./consent.ts";
-import { addCounts, DEFAULT_CONCURRENCY, type DrainCounts, drain, zeroCounts } from "./flusher.ts";
+import { addCounts, type DrainCounts, drain, zeroCounts } from "./flusher.ts";
 import { Outbox, OutboxRefused } from "./outbox.ts";
 import type { DeliveryConfig } from "./request.ts";
-import { parseSettings } from "./settings.ts";
+import { DEFAULT_CONCURRENCY, parseSettings } from "./settings.ts";
 
 const LOCK_NAME = "flusher.lock";
 const WAITER_NAME = "flusher.next";

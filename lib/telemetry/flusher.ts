@@ -32,7 +32,6 @@ export interface DrainOptions {
   probe?: boolean;
 }
 
-export const DEFAULT_CONCURRENCY = 8;
 /** Events whose delivery failed on the way (network, redirect, error status) before a pass stops. */
 export const FAILURES_BEFORE_STOP = 2;
 

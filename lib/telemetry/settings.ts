@@ -16,6 +16,8 @@ import { TOKEN_UNFIT, tokenFitsHeader } from "./request.ts";
 export const DEFAULT_ENDPOINT = "https://telemetry.productive-k3s.io/telemetry";
 export const DEFAULT_MARKER = "pk3s-public-v1";
 export const COMPONENT = "infra";
+/** How many deliveries a flush pass runs at once unless pk3s-flush --concurrency says otherwise. */
+export const DEFAULT_CONCURRENCY = 8;
 
 /** The thirteen variables of the seed, in its order: all are propagated to children. */
 export const PROPAGATED_VARIABLES = [
