@@ -15,6 +15,7 @@ import {
   nodeSystem,
   type SystemInfo,
 } from "../lib/privacy/guard.ts";
+import { PLACEHOLDERS } from "../lib/privacy/sanitize.ts";
 
 const HOST = "canary-host-7q.example.internal";
 const SHORT_HOST = "canary-host-7q";
@@ -108,6 +109,23 @@ describe("machineIdentifiers", () => {
       }),
     );
     expect(ids).toEqual([]);
+  });
+
+  test.each(PLACEHOLDERS.map((p) => [p.slice(1, -1), p]))(
+    "a machine and user called %p leave every placeholder whole (%p …)",
+    (name) => {
+      const ids = machineIdentifiers({}, fakeSystem({ hostname: () => name, username: () => name }));
+      expect(ids.some((id) => id.kind !== "ip" && id.kind !== "mac" && id.value === name)).toBe(false);
+      const text = PLACEHOLDERS.join(" ");
+      expect(guardValue(text, ids).value).toBe(text);
+    },
+  );
+
+  test("service accounts and groups are no one's: a runner user called www-data or wheel is kept", () => {
+    for (const name of ["www-data", "wheel", "postgres", "gitlab-runner"]) {
+      const ids = machineIdentifiers({}, fakeSystem({ username: () => name }));
+      expect(ids.some((id) => id.kind === "user")).toBe(false);
+    }
   });
 
   test("every kept word is meaningful: no generic word and nothing under 3 characters", () => {

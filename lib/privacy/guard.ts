@@ -34,9 +34,10 @@
 import * as os from "node:os";
 import type { Env } from "../util/env.ts";
 import { mapDeep } from "../util/walk.ts";
+import { GENERIC_ACCOUNTS } from "./accounts.ts";
 import type * as Forms from "./identifier-forms.ts";
 import type * as Normalise from "./normalise.ts";
-import type { Placeholder } from "./sanitize.ts";
+import { PLACEHOLDERS, type Placeholder } from "./sanitize.ts";
 
 export type IdentifierKind = "host" | "user" | "home" | "ip" | "mac" | "secret";
 
@@ -69,39 +70,16 @@ export const GENERIC_WORDS: ReadonlySet<string> = new Set([
   "(none)",
   "none",
   "unknown",
-  // generic and service accounts
-  "root",
-  "admin",
-  "administrator",
+  // generic and service accounts (accounts.ts), and words as generic
+  ...GENERIC_ACCOUNTS,
   "user",
-  "users",
-  "runner",
-  "ubuntu",
-  "debian",
-  "centos",
-  "fedora",
-  "alpine",
-  "ec2-user",
-  "vagrant",
-  "docker",
   "node",
-  "nobody",
-  "guest",
   "default",
   "public",
-  "system",
   "test",
   "build",
-  "builder",
   "app",
-  "www-data",
-  "jenkins",
-  "codespace",
-  "vscode",
   "github",
-  "gitlab-runner",
-  "circleci",
-  "travis",
   // this project's vocabulary, which appears in every artifact and event
   "k3s",
   "infra",
@@ -132,19 +110,8 @@ export const GENERIC_WORDS: ReadonlySet<string> = new Set([
   "false",
   "null",
   "productive",
-  // placeholder names
-  "ip",
-  "host",
-  "path",
-  "secret",
-  "mac",
-  "url",
-  "email",
-  "id",
-  "arn",
-  "account-id",
-  "access-key",
-  "ssh-target",
+  // placeholder names: a machine called "host" or "name" must not break <host> or <name>
+  ...PLACEHOLDERS.map((p) => p.slice(1, -1)),
 ]);
 
 const GENERIC_HOMES: ReadonlySet<string> = new Set([

@@ -2,6 +2,7 @@
 // header of sanitize.ts describes them (clean-up, the replacement rules in order, repeated until
 // stable, the length cap). Pure: no I/O, no environment, no clock; regexes compiled once, when
 // this module is first loaded — sanitize.ts loads it on the first string that is not plain words.
+import { GENERIC_ACCOUNTS } from "./accounts.ts";
 import { normalise } from "./normalise.ts";
 import { DEFAULT_MAX_LENGTH, ELLIPSIS, PLACEHOLDERS, type SanitizeOptions } from "./sanitize.ts";
 import { isKnownWord, isVocabularyTerm } from "./words.ts";
@@ -873,13 +874,6 @@ function replaceSubject(match: string, ...rest: unknown[]): string {
 /** AWS resource ids: i-0abc…, vpc-…, subnet-…, sg-…, vol-…, ami-…, snap-… (8 or 17 hex). */
 const CLOUD_RESOURCE_RE =
   /(?<![\w-])(?:i|vpc|subnet|sg|vol|ami|eni|snap|igw|nat|rtb|acl|eipalloc|eipassoc|lt|tgw|vpce|pcx|dopt|vgw|cgw|r)-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/gi;
-
-/** Accounts every machine has: they name no one ("run as root", "owned by www-data"). */
-const GENERIC_ACCOUNTS: ReadonlySet<string> = new Set(
-  "root admin administrator nobody daemon staff wheel users docker sudo adm ubuntu debian centos ec2-user fedora core www-data postgres mysql git runner vagrant system".split(
-    " ",
-  ),
-);
 
 /**
  * A value that can be someone's or some machine's name: not English glue (NOT_A_NAME), not an
